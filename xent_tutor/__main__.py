@@ -1,0 +1,5 @@
+"""`python -m xent_tutor`."""
+
+from .cli import main
+
+main()

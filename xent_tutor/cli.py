@@ -1,0 +1,197 @@
+"""The command line: parse options, wire core to renderer, map the domain error to exit 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import XentError
+
+FORMATS = ("table", "json", "markdown", "value")
+EXIT_USAGE = 2
+
+
+class _Group(TyperGroup):
+    """Turns every error into one line on stderr and an honest exit code."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except XentError as e:
+            _fail(e.key, str(_message(e)))
+            rv = EXIT_USAGE
+        except typer.TyperException as e:
+            hint = f" (see '{self.name or 'xent'} --help')"
+            _fail("usage", e.format_message() + hint)
+            rv = getattr(e, "exit_code", EXIT_USAGE)
+        except typer.Abort:
+            rv = 130
+        except BrokenPipeError:
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _message(e: XentError) -> str:
+    from .text import message
+
+    return message(e, _lang())
+
+
+def _fail(key: str, text: str) -> None:
+    from .text import t
+
+    sys.stderr.write(t("err.prefix", _lang()) + text + "\n")
+    sys.stderr.flush()
+
+
+def _lang() -> str:
+    from .text import detect_lang
+
+    return os.environ.get("XENT_LANG") or detect_lang()
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="xent",
+    help="A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"xent {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage."""
+
+
+@app.command()
+def explain(
+    logits: Annotated[
+        str | None,
+        typer.Option(help="Logits: a list like '[[1.0, 2.0]]', a .json/.csv/.npy path, or '-'."),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Class indices like '[0, 1]', or class probabilities shaped like the logits."
+        ),
+    ] = None,
+    weight: Annotated[
+        str | None, typer.Option(help="Per-class weights, one per class (list, file or '-').")
+    ] = None,
+    ignore_index: Annotated[
+        int, typer.Option(help="Label value whose samples are left out of the loss.")
+    ] = -100,
+    label_smoothing: Annotated[
+        float, typer.Option(help="Label smoothing ε, between 0 and 1.")
+    ] = 0.0,
+    reduction: Annotated[str, typer.Option(help="mean, sum or none.")] = "mean",
+    exercise: Annotated[
+        str | None, typer.Option(help="Explain a stored exercise by id (see 'xent exercises').")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, markdown or value.")
+    ] = "table",
+    precision: Annotated[int, typer.Option(help="Decimals shown (display only).")] = 4,
+    rows: Annotated[int, typer.Option(help="Samples shown in each stage's table.")] = 20,
+    width: Annotated[
+        int | None, typer.Option(help="Terminal width to lay the tables out for.")
+    ] = None,
+) -> None:
+    """Show how CrossEntropyLoss turns logits into a loss, stage by stage.
+
+    With no input it explains the article's exercise.
+    Example: xent explain --logits '[[2.0, 0.5, -1.0]]' --labels '[0]' --label-smoothing 0.1
+    """
+    from .service import ExplainRequest, run_explain
+
+    if fmt not in FORMATS:
+        raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
+    if not 0 <= precision <= 17:
+        raise XentError("bad_precision", "precision", value=precision)
+    if rows < 1:
+        raise XentError("bad_rows", "rows", value=rows)
+    req = ExplainRequest(
+        logits=logits,
+        labels=labels,
+        weight=weight,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        reduction=reduction,
+        exercise=exercise,
+    )
+    result = run_explain(
+        req, typer.get_binary_stream("stdin"), rows=None if fmt == "json" else rows
+    )
+    lang = _lang()
+    if fmt == "value":
+        from .render import render_value
+
+        _warn_notes(result, lang)
+        sys.stdout.write(render_value(result) + "\n")
+    elif fmt == "json":
+        from .render import render_json
+
+        _warn_notes(result, lang)
+        sys.stdout.write(render_json(result) + "\n")
+    else:
+        from .lesson import build
+
+        console = _console(width)
+        budget = _class_budget(console.width, precision)
+        lesson = build(result, precision, lang, budget)
+        if fmt == "markdown":
+            from .render import render_markdown
+
+            sys.stdout.write(render_markdown(lesson))
+        else:
+            from .render import render_rich
+
+            render_rich(lesson, console)
+
+
+def _warn_notes(result: Any, lang: str) -> None:
+    from .text import note
+
+    for n in result.notes:
+        sys.stderr.write("xent: note: " + note(n.key, n.params, lang) + "\n")
+
+
+def _console(width: int | None) -> Any:
+    from rich.console import Console
+
+    return Console(width=width, highlight=False, soft_wrap=False)
+
+
+def _class_budget(width: int, precision: int) -> int:
+    """How many class columns fit beside the row, label and sum columns."""
+    column = max(precision + 8, 9)
+    return max(3, (width - 30) // column)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

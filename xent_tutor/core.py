@@ -1,0 +1,361 @@
+"""Pure numpy core: PyTorch's cross_entropy in float64, with a trace of every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .batch import index_losses, per_sample_losses, soft_losses, target_distribution
+from .errors import XentError
+
+REDUCTIONS = ("mean", "sum", "none")
+SOFT_ROW_SUM_TOL = 1e-3
+
+
+@dataclass(frozen=True)
+class Options:
+    """PyTorch's CrossEntropyLoss options."""
+
+    reduction: str = "mean"
+    weight: np.ndarray | None = None
+    ignore_index: int = -100
+    label_smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Validated input: logits flattened to (M, C) samples, target flattened to match."""
+
+    logits: np.ndarray  # (M, C)
+    target: np.ndarray  # (M,) int64 class indices, or (M, C) float64 probabilities
+    options: Options
+    logits_shape: tuple[int, ...]  # as given: (C,), (N, C) or (N, C, d1, ..., dK)
+    sample_shape: tuple[int, ...]  # shape of the per-sample loss: (), (N,) or (N, d1, ..., dK)
+
+    @property
+    def soft(self) -> bool:
+        """True for class-probability targets."""
+        return self.target.ndim == 2
+
+    @property
+    def num_classes(self) -> int:
+        """C."""
+        return self.logits.shape[1]
+
+    @property
+    def num_samples(self) -> int:
+        """M: rows, or positions for K-dimensional input."""
+        return self.logits.shape[0]
+
+    @property
+    def unbatched(self) -> bool:
+        """True for 1-D logits with one label."""
+        return len(self.logits_shape) == 1
+
+    def position(self, m: int) -> tuple[int, ...]:
+        """The index tuple of flattened sample m in the per-sample loss's shape."""
+        if not self.sample_shape:
+            return ()
+        return tuple(int(i) for i in np.unravel_index(m, self.sample_shape))
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something worth telling the learner; `key` names a catalogue message."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every stage for the rows a person will read (a prefix of the batch)."""
+
+    rows: np.ndarray  # flattened sample indices shown
+    logits: np.ndarray
+    row_max: np.ndarray
+    shifted: np.ndarray
+    exp: np.ndarray
+    row_sum: np.ndarray
+    probs: np.ndarray
+    log_probs: np.ndarray
+    target: np.ndarray  # the effective target distribution (one-hot, smoothed or soft)
+    labels: np.ndarray | None  # class indices, None for soft targets
+    ignored: np.ndarray  # bool
+    p_true: np.ndarray | None  # probability of the labelled class
+    neg_log_p: np.ndarray | None  # -ln p of the labelled class
+    sample_weight: np.ndarray  # each sample's share of the mean's denominator
+    loss: np.ndarray  # per-sample loss
+    grad: np.ndarray | None  # d(reduced loss)/d(logits); None for reduction='none'
+
+
+@dataclass(frozen=True)
+class Result:
+    """The loss, the per-sample losses and the trace."""
+
+    problem: Problem
+    trace: Trace
+    per_sample: np.ndarray  # (M,)
+    shares: np.ndarray  # (M,) each sample's part of the mean's denominator
+    numerator: float
+    denominator: float  # 1 for sum, nan for none
+    loss: float | np.ndarray
+    notes: tuple[Note, ...]
+
+
+def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None = None) -> Problem:
+    """Validate shapes, labels and options as PyTorch would, plus what a learner gets wrong."""
+    options = _check_options(options or Options())
+    z = np.asarray(logits)
+    t = np.asarray(target)
+    if z.dtype.kind not in "iuf":
+        raise XentError("not_numeric", "logits")
+    if z.ndim == 0:
+        raise XentError("logits_scalar", "logits")
+    if z.size == 0 and z.ndim == 1:
+        raise XentError("empty", "logits")
+    z = z.astype(np.float64, copy=False)
+    batched = z.ndim >= 2
+    c = z.shape[1] if batched else z.shape[0]
+    if c == 0:
+        raise XentError("no_classes", "logits")
+    if options.weight is not None and options.weight.shape != (c,):
+        raise XentError("weight_length", "weight", got=options.weight.size, classes=c)
+    if t.shape == z.shape:
+        return _soft_problem(z, t, options, c)
+    sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
+    if t.shape != sample_shape:
+        _shape_error(z.shape, t.shape, sample_shape)
+    labels = _check_labels(t, c, options.ignore_index, sample_shape)
+    z2 = np.moveaxis(z, 1, -1).reshape(-1, c) if batched else z.reshape(1, c)
+    return Problem(z2, labels.reshape(-1), options, z.shape, sample_shape)
+
+
+def _check_options(o: Options) -> Options:
+    if o.reduction not in REDUCTIONS:
+        raise XentError("bad_reduction", "reduction", value=o.reduction)
+    eps = float(o.label_smoothing)
+    if not np.isfinite(eps) or eps < 0.0 or eps > 1.0:
+        raise XentError("bad_smoothing", "label_smoothing", value=o.label_smoothing)
+    w = o.weight
+    if w is not None:
+        w = np.asarray(w)
+        if w.dtype.kind not in "iuf":
+            raise XentError("not_numeric", "weight")
+        w = w.astype(np.float64, copy=False)
+        if w.ndim != 1:
+            raise XentError("weight_shape", "weight", ndim=w.ndim)
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise XentError("bad_weight", "weight", cls=i, value=_num(w[i]))
+    return Options(o.reduction, w, int(o.ignore_index), eps)
+
+
+def _shape_error(zshape: tuple[int, ...], tshape: tuple[int, ...], want: tuple[int, ...]) -> None:
+    if len(zshape) == 2 and len(tshape) == 1:
+        raise XentError("labels_count", "labels", labels=tshape[0], rows=zshape[0])
+    if len(tshape) == len(zshape):
+        raise XentError("soft_shape", "labels", got=_shp(tshape), want=_shp(zshape))
+    raise XentError("target_shape", "labels", got=_shp(tshape), want=_shp(want), soft=_shp(zshape))
+
+
+def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...]) -> np.ndarray:
+    if t.dtype.kind not in "iuf":
+        raise XentError("not_numeric", "labels")
+    flat = t.reshape(-1)
+    if t.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(flat) | (flat != np.round(flat)))
+        if bad.size:
+            m = int(bad[0])
+            raise XentError(
+                "label_not_int",
+                "labels",
+                at=_where(m, sample_shape),
+                value=_num(flat[m]),
+            )
+    flat = flat.astype(np.int64)
+    bad = np.flatnonzero(((flat < 0) | (flat >= c)) & (flat != ii))
+    if bad.size:
+        m = int(bad[0])
+        raise XentError(
+            "label_range",
+            "labels",
+            at=_where(m, sample_shape),
+            value=int(flat[m]),
+            top=c - 1,
+            ii=ii,
+        )
+    return flat
+
+
+def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int) -> Problem:
+    if t.dtype.kind not in "iuf":
+        raise XentError("not_numeric", "labels")
+    if options.ignore_index >= 0:
+        raise XentError("soft_ignore_index", "ignore_index", value=options.ignore_index)
+    t = t.astype(np.float64, copy=False)
+    batched = z.ndim >= 2
+    sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
+    z2 = np.moveaxis(z, 1, -1).reshape(-1, c) if batched else z.reshape(1, c)
+    t2 = np.moveaxis(t, 1, -1).reshape(-1, c) if batched else t.reshape(1, c)
+    bad = np.argwhere(~np.isfinite(t2) | (t2 < 0))
+    if bad.size:
+        m, k = (int(v) for v in bad[0])
+        raise XentError(
+            "soft_negative",
+            "labels",
+            at=_where(m, sample_shape),
+            cls=k,
+            value=_num(t2[m, k]),
+        )
+    sums = t2.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > SOFT_ROW_SUM_TOL)
+    if bad.size:
+        m = int(bad[0])
+        raise XentError("soft_sum", "labels", at=_where(m, sample_shape), value=_num(sums[m]))
+    return Problem(z2, t2, options, z.shape, sample_shape)
+
+
+def _where(m: int, sample_shape: tuple[int, ...]) -> int | tuple[int, ...]:
+    """A human position: a 1-based row for a batch, an index tuple for K-dimensional samples."""
+    if len(sample_shape) <= 1:
+        return m + 1
+    return tuple(int(i) for i in np.unravel_index(m, sample_shape))
+
+
+def _shp(s: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in s) + ")"
+
+
+def _num(x: float) -> str:
+    return f"{float(x):g}"
+
+
+def explain(problem: Problem, rows: int | None = None) -> Result:
+    """Compute the loss over the whole batch and the trace for the first `rows` samples."""
+    o = problem.options
+    per_sample, shares = per_sample_losses(problem.logits, problem.target, o)
+    numerator = float(per_sample.sum())
+    with np.errstate(all="ignore"):
+        if o.reduction == "mean":
+            denominator = float(shares.sum())
+            loss: float | np.ndarray = numerator / denominator if denominator else float("nan")
+        elif o.reduction == "sum":
+            denominator, loss = 1.0, numerator
+        else:
+            denominator = float("nan")
+            loss = per_sample.reshape(problem.sample_shape)
+            if not problem.sample_shape:
+                loss = float(loss)
+    k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
+    trace = _trace(problem, np.arange(k), denominator)
+    notes = _notes(problem, per_sample, shares, denominator)
+    return Result(problem, trace, per_sample, shares, numerator, denominator, loss, notes)
+
+
+def _trace(problem: Problem, rows: np.ndarray, denominator: float) -> Trace:
+    o = problem.options
+    c = problem.num_classes
+    z = problem.logits[rows].astype(np.float64)
+    tgt = problem.target[rows]
+    with np.errstate(all="ignore"):
+        row_max = z.max(axis=1) if z.size else np.zeros(len(rows))
+        shifted = z - row_max[:, None]
+        e = np.exp(shifted)
+        row_sum = e.sum(axis=1)
+        probs = e / row_sum[:, None]
+        log_probs = shifted - np.log(row_sum)[:, None]
+        target, ignored = target_distribution(
+            tgt, o.label_smoothing, c, o.ignore_index, problem.soft
+        )
+        coef = target * o.weight if o.weight is not None else target
+        fn = soft_losses if problem.soft else index_losses
+        loss, share = fn(log_probs, tgt, o)
+        if problem.soft:
+            labels = p_true = neg_log_p = None
+        else:
+            labels = tgt
+            safe = np.where(ignored, 0, labels)
+            picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
+            p_true = np.where(ignored, np.nan, np.exp(picked))
+            neg_log_p = np.where(ignored, np.nan, -picked)
+        grad = None
+        if o.reduction != "none":
+            total = coef.sum(axis=1, keepdims=True)
+            grad = np.where(ignored[:, None], 0.0, (total * probs - coef) / denominator)
+    return Trace(
+        rows,
+        z,
+        row_max,
+        shifted,
+        e,
+        row_sum,
+        probs,
+        log_probs,
+        target,
+        labels,
+        ignored,
+        p_true,
+        neg_log_p,
+        share,
+        loss,
+        grad,
+    )
+
+
+def _notes(
+    problem: Problem, per_sample: np.ndarray, shares: np.ndarray, denominator: float
+) -> tuple[Note, ...]:
+    o = problem.options
+    notes: list[Note] = []
+    z = problem.logits
+    if not np.isfinite(z).all():
+        with np.errstate(all="ignore"):
+            pos_inf = np.isposinf(z).any(axis=1)
+            has_nan = np.isnan(z).any(axis=1)
+            all_neg = np.isneginf(z).all(axis=1)
+        for key, mask in (
+            ("nan_logit", has_nan),
+            ("posinf_logit", pos_inf),
+            ("all_neginf", all_neg),
+        ):
+            hit = np.flatnonzero(mask)
+            if hit.size:
+                notes.append(
+                    Note(
+                        key,
+                        {
+                            "at": _where(int(hit[0]), problem.sample_shape),
+                            "count": hit.size,
+                        },
+                    )
+                )
+        if not problem.soft:
+            ok = problem.target != o.ignore_index
+            rows = np.flatnonzero(ok)
+            neg = rows[np.isneginf(z[rows, problem.target[rows]])]
+            if neg.size:
+                notes.append(
+                    Note(
+                        "neginf_target",
+                        {"at": _where(int(neg[0]), problem.sample_shape)},
+                    )
+                )
+        if o.label_smoothing > 0 and np.isneginf(z).any():
+            notes.append(Note("neginf_smoothing", {}))
+    if not problem.soft:
+        ignored = problem.target == o.ignore_index
+        if 0 <= o.ignore_index < problem.num_classes:
+            notes.append(Note("ignore_real_class", {"ii": o.ignore_index}))
+        if ignored.all() and problem.num_samples:
+            key = "all_ignored_mean" if o.reduction == "mean" else "all_ignored"
+            notes.append(Note(key, {"n": problem.num_samples}))
+        elif ignored.any():
+            notes.append(Note("some_ignored", {"n": int(ignored.sum()), "ii": o.ignore_index}))
+        if o.weight is not None and o.reduction == "mean":
+            notes.append(Note("weighted_mean", {"denominator": denominator}))
+    elif o.weight is not None and o.reduction == "mean":
+        notes.append(Note("soft_weighted_mean", {"n": problem.num_samples}))
+    return tuple(notes)

@@ -1,0 +1,312 @@
+"""Lay a Result out as a lesson: titled sections of text cells, ready for any renderer."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .core import Result
+from .text import note, t
+
+MAX_TERMS = 8  # terms written out in the reduction formula before eliding
+
+
+@dataclass
+class Cell:
+    """One table cell; `true` marks the true class."""
+
+    text: str
+    true: bool = False
+    dim: bool = False
+
+
+@dataclass
+class Section:
+    """A stage: title, why, and a table (header + rows); `lines` for formula stages."""
+
+    title: str
+    why: list[str]
+    header: list[str] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Lesson:
+    """Every stage in order, plus the notes and the final loss line."""
+
+    title: str
+    legend: str
+    sections: list[Section]
+    notes: list[str]
+    more_rows: str  # the "… N more rows …" line, empty when every row is shown
+
+
+def fmt(x: float, precision: int) -> str:
+    """A number as the lesson shows it: fixed decimals, scientific when huge."""
+    x = float(x)
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if abs(x) >= 1e7:
+        return f"{x:.{precision}e}"
+    text = f"{x:.{precision}f}"
+    return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
+
+
+def choose_columns(result: Result, budget: int) -> list[int] | None:
+    """Class columns to show, or None when even the must-keep ones do not fit (fold instead)."""
+    c = result.problem.num_classes
+    if c <= budget:
+        return list(range(c))
+    tr = result.trace
+    keep: list[int] = []
+    for row in range(len(tr.rows)):
+        for k in (_true_class(result, row), _argmax(tr.logits[row])):
+            if k is not None and k not in keep:
+                keep.append(k)
+    if len(keep) + 1 > budget:
+        return None
+    with np.errstate(all="ignore"):
+        order = np.argsort(-np.nan_to_num(tr.logits.max(axis=0), nan=-np.inf), kind="stable")
+    for k in (int(i) for i in order):
+        cols = sorted({*keep, k})
+        if len(cols) + _gaps(cols, c) > budget:
+            break
+        keep = cols
+    return sorted(keep)
+
+
+def _gaps(cols: list[int], c: int) -> int:
+    edges = [-1, *cols, c]
+    return sum(1 for a, b in itertools.pairwise(edges) if b - a > 1)
+
+
+def _true_class(result: Result, row: int) -> int | None:
+    tr = result.trace
+    if tr.labels is None:
+        return _argmax(tr.target[row])
+    return None if tr.ignored[row] else int(tr.labels[row])
+
+
+def _argmax(v: np.ndarray) -> int | None:
+    with np.errstate(all="ignore"):
+        clean = np.nan_to_num(v, nan=-np.inf)
+    return int(np.argmax(clean)) if v.size else None
+
+
+def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12) -> Lesson:
+    """The whole lesson for `result`, with at most `budget` class columns per table."""
+    p = result.problem
+    tr = result.trace
+    cols = choose_columns(result, budget)
+    f = lambda x: fmt(x, precision)  # noqa: E731
+    row_names = [_row_name(result, i) for i in range(len(tr.rows))]
+    sections: list[Section] = []
+
+    def grid(values: np.ndarray, lead: list[tuple[str, list[str]]], tail=()) -> Section:
+        header = [t("col.index" if len(p.sample_shape) > 1 else "col.row", lang)]
+        header += [h for h, _ in lead]
+        rows = []
+        for i in range(len(tr.rows)):
+            cells = [Cell(row_names[i])] + [Cell(v[i]) for _, v in lead]
+            cells += _class_cells(result, values[i], i, cols, f)
+            cells += [Cell(v[i]) for _, v in tail]
+            rows.append(cells)
+        header += _class_headers(cols, p.num_classes, lang, cells_row=rows[0] if rows else None)
+        header += [h for h, _ in tail]
+        return Section("", [], header, rows)
+
+    labels = _label_texts(result, lang, f)
+    s = grid(tr.logits, [(t("col.label", lang), labels)])
+    s.title, s.why = t("stage.logits", lang), [t("stage.logits.why", lang)]
+    sections.append(s)
+
+    s = grid(tr.shifted, [(t("col.max", lang), [f(x) for x in tr.row_max])])
+    s.title, s.why = t("stage.shift", lang), [t("stage.shift.why", lang)]
+    sections.append(s)
+
+    s = grid(tr.exp, [], [(t("col.sum", lang), [f(x) for x in tr.row_sum])])
+    s.title, s.why = t("stage.exp", lang), [t("stage.exp.why", lang)]
+    sections.append(s)
+
+    s = grid(tr.probs, [], [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])])
+    s.title, s.why = t("stage.softmax", lang), [t("stage.softmax.why", lang)]
+    sections.append(s)
+
+    s = grid(tr.target, [])
+    s.title, s.why = t("stage.target", lang), [_target_why(result, lang, f)]
+    sections.append(s)
+
+    if tr.labels is not None:
+        s = Section(
+            t("stage.select", lang),
+            [t("stage.select.why", lang)],
+            [t("col.row", lang), t("col.label", lang), t("col.p_true", lang)],
+        )
+        for i in range(len(tr.rows)):
+            p_true = t("ignored", lang) if tr.ignored[i] else f(tr.p_true[i])
+            s.rows.append([Cell(row_names[i]), Cell(labels[i]), Cell(p_true, true=True)])
+        sections.append(s)
+
+    sections.append(_loss_section(result, row_names, lang, f))
+    sections.append(_reduction_section(result, lang, f))
+    for number, section in enumerate(sections, 1):
+        section.title = f"{number}. {section.title}"
+    notes = [note(n.key, n.params, lang) for n in result.notes]
+    return Lesson(
+        t("title", lang),
+        t("legend", lang, precision=precision),
+        sections,
+        notes,
+        t("more_rows", lang, n=p.num_samples - len(tr.rows))
+        if p.num_samples > len(tr.rows)
+        else "",
+    )
+
+
+def _row_name(result: Result, i: int) -> str:
+    p = result.problem
+    m = int(result.trace.rows[i])
+    if len(p.sample_shape) > 1:
+        return "(" + ", ".join(map(str, p.position(m))) + ")"
+    return str(m + 1)
+
+
+def _label_texts(result: Result, lang: str, f) -> list[str]:
+    tr = result.trace
+    if tr.labels is None:
+        return ["soft"] * len(tr.rows)
+    return [
+        f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y))
+        for y, ign in zip(tr.labels, tr.ignored)
+    ]
+
+
+def _class_headers(cols: list[int] | None, c: int, lang: str, cells_row=None) -> list[str]:
+    if cols is None:
+        return [t("col.true", lang), t("col.largest", lang)]
+    out = []
+    prev = -1
+    for k in cols:
+        if k - prev > 1:
+            out.append("…")
+        out.append(t("col.class", lang, c=k))
+        prev = k
+    if c - 1 - prev > 0:
+        out.append("…")
+    return out
+
+
+def _class_cells(result: Result, values: np.ndarray, i: int, cols, f) -> list[Cell]:
+    true = _true_class(result, i) if result.trace.labels is not None else None
+    c = len(values)
+    if cols is None:
+        top = [int(k) for k in np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]]
+        true_text = f"{true}: {f(values[true])}" if true is not None else "—"
+        largest = ", ".join(f"{k}: {f(values[k])}" for k in top if k != true)
+        return [Cell(true_text, true=true is not None), Cell(largest)]
+    out = []
+    prev = -1
+    for k in cols:
+        if k - prev > 1:
+            out.append(Cell("…", dim=True))
+        out.append(Cell(f(values[k]) + ("*" if k == true else ""), true=k == true))
+        prev = k
+    if c - 1 - prev > 0:
+        out.append(Cell("…", dim=True))
+    return out
+
+
+def _target_why(result: Result, lang: str, f) -> str:
+    p = result.problem
+    eps = p.options.label_smoothing
+    c = p.num_classes
+    if p.soft:
+        return t("stage.target.soft_smooth" if eps else "stage.target.soft", lang, eps=eps)
+    if eps:
+        return t("stage.target.smooth", lang, eps=eps, hi=f(1 - eps + eps / c), lo=f(eps / c))
+    return t("stage.target.onehot", lang)
+
+
+def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section:
+    p = result.problem
+    tr = result.trace
+    o = p.options
+    why = [t("stage.nll.why", lang)]
+    header = [t("col.row", lang)]
+    if p.soft:
+        why.append(t("stage.nll.soft", lang))
+    elif o.label_smoothing:
+        why.append(t("stage.nll.smooth", lang))
+    elif o.weight is not None:
+        why.append(t("stage.nll.weighted", lang))
+    plain = tr.labels is not None and o.weight is None and not o.label_smoothing
+    if tr.labels is not None:
+        header.append(t("col.neg_log_p", lang))
+        if o.weight is not None:
+            header.append(t("col.weight", lang))
+    if not plain:
+        header.append(t("col.loss", lang))
+    s = Section(t("stage.nll", lang), why, header)
+    for i in range(len(tr.rows)):
+        cells = [Cell(row_names[i])]
+        if tr.ignored[i]:
+            cells += [Cell(t("ignored", lang), dim=True)] * (len(header) - 1)
+        else:
+            if tr.labels is not None:
+                cells.append(Cell(f(tr.neg_log_p[i])))
+                if o.weight is not None:
+                    cells.append(Cell(f(tr.sample_weight[i])))
+            if not plain:
+                cells.append(Cell(f(tr.loss[i]), true=True))
+        s.rows.append(cells)
+    return s
+
+
+def _reduction_section(result: Result, lang: str, f) -> Section:
+    p = result.problem
+    o = p.options
+    s = Section(t("stage.reduce", lang), [])
+    losses = result.per_sample
+    if o.reduction == "none":
+        s.why.append(t("stage.reduce.none", lang))
+        shown = ", ".join(f(x) for x in losses[:MAX_TERMS])
+        more = len(losses) - MAX_TERMS
+        tail = ", " + t("terms_more", lang, n=more) if more > 0 else ""
+        s.lines.append(f"[{shown}{tail}]")
+        return s
+    live_mask = np.ones(len(losses), bool) if p.soft else p.target != o.ignore_index
+    live = losses[live_mask]
+    terms = _sum_text(live, lang, f)
+    if o.reduction == "sum":
+        s.why.append(t("stage.reduce.sum", lang))
+        s.lines.append(f"{terms} = {f(result.loss)}")
+        return s
+    if p.soft:
+        s.why.append(t("stage.reduce.mean_soft", lang))
+        denom = str(p.num_samples)
+    elif o.weight is not None:
+        s.why.append(t("stage.reduce.mean_weighted", lang))
+        shares = result.shares[live_mask]
+        denom = _sum_text(shares, lang, f)
+        denom = f"({denom})" if len(shares) > 1 else denom
+    else:
+        s.why.append(t("stage.reduce.mean", lang))
+        denom = str(len(live))
+    numer = f"({terms})" if len(live) > 1 else terms
+    s.lines.append(f"{numer} / {denom} = {f(result.loss)}")
+    if not result.denominator:
+        s.why.append(t("stage.reduce.nan", lang))
+    return s
+
+
+def _sum_text(values: np.ndarray, lang: str, f) -> str:
+    if len(values) == 0:
+        return "0"
+    shown = " + ".join(f(x) for x in values[:MAX_TERMS])
+    more = len(values) - MAX_TERMS
+    return shown + (" + " + t("terms_more", lang, n=more) if more > 0 else "")

@@ -1,0 +1,156 @@
+"""Renderers: a Lesson to Rich tables or Markdown, a Result to JSON or a bare value."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .core import Result
+from .lesson import Lesson
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+TRUE_STYLE = "bold green"
+
+
+def render_rich(lesson: Lesson, console: Console) -> None:
+    """Print the lesson as titled Rich tables."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console.rule(Text(lesson.title, style="bold"))
+    console.print(Text(lesson.legend, style="dim"))
+    for s in lesson.sections:
+        console.print()
+        console.print(Text(s.title, style="bold cyan"))
+        for why in s.why:
+            console.print(Text(why, style="italic"))
+        if s.header:
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+            for i, h in enumerate(s.header):
+                table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
+            for row in s.rows:
+                table.add_row(*(_cell(c, Text) for c in row))
+            if lesson.more_rows:
+                more = Text(lesson.more_rows, style="dim")
+                table.add_row(more, *[""] * (len(s.header) - 1))
+            console.print(table)
+        for line in s.lines:
+            console.print(Text(line, style="bold"))
+    for n in lesson.notes:
+        console.print()
+        console.print(Text("! " + n, style="yellow"))
+
+
+def _cell(c, text_cls):
+    style = TRUE_STYLE if c.true else ("dim" if c.dim else "")
+    return text_cls(c.text, style=style)
+
+
+def render_markdown(lesson: Lesson) -> str:
+    """The same lesson as Markdown: headings, pipe tables, formula lines."""
+    out = [f"# {lesson.title}", "", f"_{lesson.legend}_", ""]
+    for s in lesson.sections:
+        out += [f"## {s.title}", ""]
+        out += [f"{why}" for why in s.why]
+        out.append("")
+        if s.header:
+            out.append("| " + " | ".join(_md(h) for h in s.header) + " |")
+            out.append("|" + "|".join(["---"] + ["---:"] * (len(s.header) - 1)) + "|")
+            for row in s.rows:
+                out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+            if lesson.more_rows:
+                out.append("| " + lesson.more_rows + " |" + " |" * (len(s.header) - 1))
+            out.append("")
+        for line in s.lines:
+            out += [f"`{line}`", ""]
+    for n in lesson.notes:
+        out += [f"> {n}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*")
+
+
+def _md_cell(c) -> str:
+    return f"**{_md(c.text)}**" if c.true else _md(c.text)
+
+
+def _clean(x: Any) -> Any:
+    """nan and inf become None, so the output is strict JSON."""
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def to_json(result: Result) -> dict[str, Any]:
+    """Every stage by name, the per-sample losses and the loss, as JSON-ready values."""
+    p = result.problem
+    tr = result.trace
+    o = p.options
+    loss = result.loss
+    per_sample = result.per_sample.reshape(p.sample_shape)
+    data: dict[str, Any] = {
+        "loss": loss,
+        "per_sample_loss": per_sample,
+        "reduction": o.reduction,
+        "numerator": result.numerator,
+        "denominator": None if o.reduction == "none" else result.denominator,
+        "options": {
+            "weight": o.weight,
+            "ignore_index": o.ignore_index,
+            "label_smoothing": o.label_smoothing,
+            "target_kind": "probabilities" if p.soft else "indices",
+        },
+        "shape": {
+            "logits": list(p.logits_shape),
+            "classes": p.num_classes,
+            "samples": p.num_samples,
+        },
+        "rows_shown": len(tr.rows),
+        "stages": {
+            "logits": tr.logits,
+            "labels": tr.labels if tr.labels is not None else None,
+            "row_max": tr.row_max,
+            "shifted": tr.shifted,
+            "exp": tr.exp,
+            "row_sum": tr.row_sum,
+            "softmax": tr.probs,
+            "log_softmax": tr.log_probs,
+            "target": tr.target,
+            "ignored": tr.ignored.tolist(),
+            "p_true": tr.p_true,
+            "neg_log_p": tr.neg_log_p,
+            "sample_weight": tr.sample_weight,
+            "loss": tr.loss,
+        },
+        "notes": [n.key for n in result.notes],
+    }
+    if len(p.sample_shape) > 1:
+        data["stages"]["positions"] = [list(p.position(int(m))) for m in tr.rows]
+    return _clean(data)
+
+
+def render_json(result: Result) -> str:
+    """One strict JSON object."""
+    return json.dumps(to_json(result), ensure_ascii=False, allow_nan=False)
+
+
+def render_value(result: Result) -> str:
+    """The loss at full precision; one line per sample for reduction='none'."""
+    loss = result.loss
+    if isinstance(loss, np.ndarray):
+        return "\n".join(repr(float(x)) for x in loss.reshape(-1))
+    return repr(float(loss))

@@ -1,0 +1,81 @@
+"""Wiring between the CLI and the core: read the inputs, build the problem, explain it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from .core import Options, Problem, Result, explain, make_problem
+from .errors import XentError
+from .inputs import read_array
+
+DEFAULT_EXERCISE = "article-exercise"
+
+
+@dataclass(frozen=True)
+class ExplainRequest:
+    """What the user asked for, as raw option strings."""
+
+    logits: str | None = None
+    labels: str | None = None
+    weight: str | None = None
+    ignore_index: int = -100
+    label_smoothing: float = 0.0
+    reduction: str = "mean"
+    exercise: str | None = None
+
+
+def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Problem:
+    """A stored exercise as a Problem; `overrides` replaces its options."""
+    from .exercises import get
+
+    ex = get(exercise_id)
+    opts = {**ex.options, **(overrides or {})}
+    weight = opts.get("weight")
+    options = Options(
+        reduction=opts.get("reduction", "mean"),
+        weight=None if weight is None else np.asarray(weight, dtype=np.float64),
+        ignore_index=int(opts.get("ignore_index", -100)),
+        label_smoothing=float(opts.get("label_smoothing", 0.0)),
+    )
+    return make_problem(np.asarray(ex.logits), np.asarray(ex.labels), options)
+
+
+def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
+    """Read every array option (at most one from stdin) and validate the whole problem."""
+    if req.exercise is not None and (req.logits is not None or req.labels is not None):
+        raise XentError("exercise_and_input", "exercise")
+    if req.logits is None and req.labels is None:
+        overrides: dict = {}
+        if req.reduction != "mean":
+            overrides["reduction"] = req.reduction
+        if req.label_smoothing:
+            overrides["label_smoothing"] = req.label_smoothing
+        if req.ignore_index != -100:
+            overrides["ignore_index"] = req.ignore_index
+        if req.weight is not None:
+            overrides["weight"] = _read("weight", req.weight, stdin, {})
+        return problem_from_exercise(req.exercise or DEFAULT_EXERCISE, overrides)
+    if req.logits is None or req.labels is None:
+        raise XentError("missing_labels", "labels" if req.labels is None else "logits")
+    used: dict[str, str] = {}
+    logits = _read("logits", req.logits, stdin, used)
+    labels = _read("labels", req.labels, stdin, used)
+    weight = None if req.weight is None else _read("weight", req.weight, stdin, used)
+    options = Options(req.reduction, weight, req.ignore_index, req.label_smoothing)
+    return make_problem(logits, labels, options)
+
+
+def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -> np.ndarray:
+    if value.strip() == "-":
+        if used.get("-"):
+            raise XentError("two_stdin", name, other="--" + used["-"])
+        used["-"] = name
+    return read_array(value, name, stdin)
+
+
+def run_explain(req: ExplainRequest, stdin: BinaryIO | None, rows: int | None = 20) -> Result:
+    """The whole explain pipeline: inputs -> problem -> result."""
+    return explain(build_problem(req, stdin), rows)

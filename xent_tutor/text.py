@@ -1,0 +1,82 @@
+"""Every sentence xent says, looked up by key in a per-language catalogue."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import XentError
+
+LANGS = ("en",)
+DEFAULT_LANG = "en"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The key -> text table for `lang`."""
+    data = resources.files("xent_tutor").joinpath("locales", f"{lang}.json").read_text("utf-8")
+    return json.loads(data)
+
+
+def detect_lang(env: dict[str, str] | None = None) -> str:
+    """Chinese when LC_ALL / LC_MESSAGES / LANG starts with 'zh' and a zh catalogue exists."""
+    env = os.environ if env is None else env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") and "zh" in LANGS else DEFAULT_LANG
+    return DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
+    """The text for `key` in `lang` (English when missing), with params filled in."""
+    table = catalogue(lang)
+    template = table.get(key) or catalogue(DEFAULT_LANG)[key]
+    return template.format(**params) if params else template
+
+
+def location(value: object, lang: str = DEFAULT_LANG) -> str:
+    """'row 2, column 3' for a 1-based position in a nested list."""
+    path = tuple(value) if isinstance(value, tuple) else ()
+    if len(path) == 2:
+        return t("loc.row_col", lang, row=path[0], col=path[1])
+    if len(path) == 1:
+        return t("loc.item", lang, item=path[0])
+    if path:
+        return t("loc.path", lang, path=", ".join(str(i - 1) for i in path))
+    return t("loc.top", lang)
+
+
+def sample_at(value: object, lang: str = DEFAULT_LANG) -> str:
+    """'row 2' for a batch row (1-based), 'position (0, 3)' for a K-dimensional sample."""
+    if isinstance(value, tuple):
+        return t("at.pos", lang, pos="(" + ", ".join(map(str, value)) + ")")
+    return t("at.row", lang, row=value)
+
+
+def _params(params: dict[str, object], lang: str) -> dict[str, object]:
+    out = dict(params)
+    if "loc" in out:
+        out["loc"] = location(out["loc"], lang)
+    if "at" in out and not isinstance(out["at"], str):
+        out["at"] = sample_at(out["at"], lang)
+    if "src" in out:
+        out["src"] = t("err.src", lang, src=out["src"]) if out["src"] else ""
+    if "classes" not in out and "top" in out:
+        out["classes"] = int(out["top"]) + 1  # type: ignore[call-overload]
+    return out
+
+
+def message(err: XentError, lang: str = DEFAULT_LANG) -> str:
+    """The one line describing an error: which option, what is wrong, where."""
+    where = t("err.where", lang, opt="--" + err.where.replace("_", "-")) if err.where else ""
+    return where + t(err.key, lang, **_params(err.params, lang))
+
+
+def note(key: str, params: dict[str, object], lang: str = DEFAULT_LANG) -> str:
+    """A note from the core, in words."""
+    return t("note." + key, lang, **_params(params, lang))
