@@ -27,12 +27,18 @@ class _Group(TyperGroup):
             _fail(e.key, str(_message(e)))
             rv = EXIT_USAGE
         except typer.TyperException as e:
-            hint = f" (see '{self.name or 'xent'} --help')"
+            ctx = getattr(e, "ctx", None)
+            hint = f" (see '{ctx.command_path if ctx else 'xent'} --help')"
             _fail("usage", e.format_message() + hint)
             rv = getattr(e, "exit_code", EXIT_USAGE)
         except typer.Abort:
             rv = 130
         except BrokenPipeError:
+            rv = 1
+        except Exception as e:  # a bug: one line, not a traceback, unless debugging
+            if os.environ.get("XENT_DEBUG"):
+                raise
+            _fail("internal", f"internal error ({type(e).__name__}: {e}); please report it")
             rv = 1
         if not standalone_mode:
             return rv

@@ -212,6 +212,8 @@ def _shape(data: object, where: str, source: str | None, at: tuple[int, ...]) ->
     first = _shape(data[0], where, source, (*at, 1))
     for i, item in enumerate(data[1:], start=2):
         s = _shape(item, where, source, (*at, i))
+        if s != first and len(at) == 0 and len(s) == len(first) == 1:
+            raise XentError("ragged_row", where, row=i, got=s[0], want=first[0], src=source)
         if s != first:
             raise XentError(
                 "ragged", where, loc=(*at, i), got=_describe(s), want=_describe(first), src=source

@@ -157,14 +157,13 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
     for number, section in enumerate(sections, 1):
         section.title = f"{number}. {section.title}"
     notes = [note(n.key, n.params, lang) for n in result.notes]
+    hidden = p.num_samples - len(tr.rows)
     return Lesson(
         t("title", lang),
         t("legend", lang, precision=precision),
         sections,
         notes,
-        t("more_rows", lang, n=p.num_samples - len(tr.rows))
-        if p.num_samples > len(tr.rows)
-        else "",
+        t("more_rows", lang, n=hidden) if hidden else "",
     )
 
 

@@ -84,6 +84,8 @@ def _md_cell(c) -> str:
 
 def _clean(x: Any) -> Any:
     """nan and inf become None, so the output is strict JSON."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         return _clean(x.tolist())
     if isinstance(x, (list, tuple)):
