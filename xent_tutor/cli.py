@@ -194,8 +194,8 @@ def _console(width: int | None) -> Any:
 
 def _class_budget(width: int, precision: int) -> int:
     """How many class columns fit beside the row, label and sum columns."""
-    column = max(precision + 8, 9)
-    return max(3, (width - 30) // column)
+    column = max(precision + 5, 9) + 2
+    return max(3, (width - 24) // column)
 
 
 def main() -> None:

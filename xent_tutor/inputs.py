@@ -167,6 +167,8 @@ def _parse_nested(text: str, where: str, source: str | None) -> object:
         else:
             if not expect_value:
                 raise XentError("parse_comma", where, loc=_loc(path), src=source)
+            if word.startswith(("{", '"{')):
+                raise XentError("parse_object", where, src=source)
             if not _NUMBER.match(word):
                 raise XentError("not_a_number", where, loc=_loc(path), value=word[:20], src=source)
             num = int(word) if _INT.match(word) else float(word)

@@ -74,9 +74,8 @@ def choose_columns(result: Result, budget: int) -> list[int] | None:
         order = np.argsort(-np.nan_to_num(tr.logits.max(axis=0), nan=-np.inf), kind="stable")
     for k in (int(i) for i in order):
         cols = sorted({*keep, k})
-        if len(cols) + _gaps(cols, c) > budget:
-            break
-        keep = cols
+        if len(cols) + _gaps(cols, c) <= budget:
+            keep = cols
     return sorted(keep)
 
 
@@ -158,9 +157,12 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
         section.title = f"{number}. {section.title}"
     notes = [note(n.key, n.params, lang) for n in result.notes]
     hidden = p.num_samples - len(tr.rows)
+    legend = t("legend", lang, precision=precision)
+    if cols is None or len(cols) < p.num_classes:
+        legend += "\n" + t("columns_note", lang, classes=p.num_classes)
     return Lesson(
         t("title", lang),
-        t("legend", lang, precision=precision),
+        legend,
         sections,
         notes,
         t("more_rows", lang, n=hidden) if hidden else "",
@@ -284,6 +286,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     if o.reduction == "sum":
         s.why.append(t("stage.reduce.sum", lang))
         s.lines.append(f"{terms} = {f(result.loss)}")
+        s.lines.append(t("loss_line", lang, value=f(result.loss)))
         return s
     if p.soft:
         s.why.append(t("stage.reduce.mean_soft", lang))
@@ -300,6 +303,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     s.lines.append(f"{numer} / {denom} = {f(result.loss)}")
     if not result.denominator:
         s.why.append(t("stage.reduce.nan", lang))
+    s.lines.append(t("loss_line", lang, value=f(result.loss)))
     return s
 
 
