@@ -61,7 +61,16 @@ def test_json_format():
     data = json.loads(r.stdout)
     assert data["loss"] == pytest.approx(0.6945089706917403, rel=1e-15)
     assert len(data["per_sample_loss"]) == 2
-    for stage in ("logits", "shifted", "exp", "row_sum", "softmax", "target", "p_true", "neg_log_p"):
+    for stage in (
+        "logits",
+        "shifted",
+        "exp",
+        "row_sum",
+        "softmax",
+        "target",
+        "p_true",
+        "neg_log_p",
+    ):
         assert stage in data["stages"]
     assert data["stages"]["target"] == [[1.0, 0.0], [0.0, 1.0]]
 
@@ -128,12 +137,17 @@ def test_json_agrees_with_pytorch(case):
     nan_to = np.vectorize(lambda v: math.nan if v is None else v, otypes=[float])
     want = np.asarray(case["loss"], dtype=float)
     # JSON writes nan and inf as null.
-    assert_matches_torch(nan_to(np.asarray(loss, dtype=object)), np.where(np.isfinite(want), want, math.nan))
+    assert_matches_torch(
+        nan_to(np.asarray(loss, dtype=object)), np.where(np.isfinite(want), want, math.nan)
+    )
 
 
 BAD = [
     (["--logits", "[[1, 2], [3]]", "--labels", "[0, 1]"], "row 2 has 1 values"),
-    (["--logits", "[[1, 2], [3, abc]]", "--labels", "[0, 1]"], "row 2, column 2: 'abc' is not a number"),
+    (
+        ["--logits", "[[1, 2], [3, abc]]", "--labels", "[0, 1]"],
+        "row 2, column 2: 'abc' is not a number",
+    ),
     (["--logits", "[]", "--labels", "[0]"], "empty"),
     (["--logits", "", "--labels", "[0]"], "empty"),
     (["--logits", "[" * 12 + "1" + "]" * 12, "--labels", "[0]"], "deeper"),
@@ -143,7 +157,10 @@ BAD = [
     (["--logits", "[[1, 2]]", "--labels", "[[0.5, 0.25, 0.25]]"], "do not match"),
     (["--logits", "[[1, 2]]", "--labels", "[[0.6, 0.6]]"], "add up to 1.2, not 1"),
     (["--logits", "[[1, 2]]", "--labels", "[[1.5, -0.5]]"], "probability -0.5"),
-    (["--logits", "[[1, 2]]", "--labels", "[0]", "--weight", "[1, 2, 3]"], "3 weights for 2 classes"),
+    (
+        ["--logits", "[[1, 2]]", "--labels", "[0]", "--weight", "[1, 2, 3]"],
+        "3 weights for 2 classes",
+    ),
     (["--logits", "[[1, 2]]", "--labels", "[0]", "--weight", "[1, -2]"], "class 1 is -2"),
     (["--logits", "[[1, 2]]", "--labels", "[0]", "--label-smoothing", "1.5"], "between 0 and 1"),
     (["--logits", "[[1, 2]]", "--labels", "[0]", "--label-smoothing", "-0.1"], "between 0 and 1"),
