@@ -137,9 +137,7 @@ def test_json_agrees_with_pytorch(case):
     nan_to = np.vectorize(lambda v: math.nan if v is None else v, otypes=[float])
     want = np.asarray(case["loss"], dtype=float)
     # JSON writes nan and inf as null.
-    assert_matches_torch(
-        nan_to(np.asarray(loss, dtype=object)), np.where(np.isfinite(want), want, math.nan)
-    )
+    assert_matches_torch(nan_to(np.asarray(loss, dtype=object)), np.where(np.isfinite(want), want, math.nan))
 
 
 BAD = [

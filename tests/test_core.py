@@ -176,9 +176,7 @@ def test_loss_nonnegative_and_rows_sum_to_one(batch, eps):
 def test_agrees_with_direct_logsumexp(batch):
     z, y = batch
     r = run(z, y, reduction="none")
-    lse = np.array(
-        [math.log(math.fsum(math.exp(v - max(row)) for v in row)) + max(row) for row in z]
-    )
+    lse = np.array([math.log(math.fsum(math.exp(v - max(row)) for v in row)) + max(row) for row in z])
     np.testing.assert_allclose(r.per_sample, lse - z[np.arange(len(y)), y], rtol=1e-9, atol=1e-12)
 
 

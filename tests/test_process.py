@@ -17,9 +17,7 @@ SCRIPT = shutil.which("xent", path=str(Path(sys.executable).parent)) or shutil.w
 
 def run(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run(
-        args, cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_python_m_from_any_folder(tmp_path):

@@ -19,9 +19,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def index_losses(
-    log_probs: np.ndarray, labels: np.ndarray, o: Options
-) -> tuple[np.ndarray, np.ndarray]:
+def index_losses(log_probs: np.ndarray, labels: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample loss and mean-denominator share for class-index targets."""
     c = log_probs.shape[1]
     ignored = labels == o.ignore_index
@@ -38,9 +36,7 @@ def index_losses(
     return np.where(ignored, 0.0, loss), wy
 
 
-def soft_losses(
-    log_probs: np.ndarray, target: np.ndarray, o: Options
-) -> tuple[np.ndarray, np.ndarray]:
+def soft_losses(log_probs: np.ndarray, target: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample loss and mean-denominator share (always 1) for probability targets."""
     c = log_probs.shape[1]
     t = smoothed(target, o.label_smoothing, c)
@@ -71,9 +67,7 @@ def target_distribution(
     return t, ignored
 
 
-def per_sample_losses(
-    logits: np.ndarray, target: np.ndarray, o: Options
-) -> tuple[np.ndarray, np.ndarray]:
+def per_sample_losses(logits: np.ndarray, target: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
     """Every sample's loss and its share of the mean's denominator, chunk by chunk."""
     m, c = logits.shape
     soft = target.ndim == 2

@@ -85,9 +85,7 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option(
-            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
-        ),
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
     """A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage."""
@@ -101,9 +99,7 @@ def explain(
     ] = None,
     labels: Annotated[
         str | None,
-        typer.Option(
-            help="Class indices like '[0, 1]', or class probabilities shaped like the logits."
-        ),
+        typer.Option(help="Class indices like '[0, 1]', or class probabilities shaped like the logits."),
     ] = None,
     weight: Annotated[
         str | None, typer.Option(help="Per-class weights, one per class (list, file or '-').")
@@ -111,21 +107,15 @@ def explain(
     ignore_index: Annotated[
         int, typer.Option(help="Label value whose samples are left out of the loss.")
     ] = -100,
-    label_smoothing: Annotated[
-        float, typer.Option(help="Label smoothing ε, between 0 and 1.")
-    ] = 0.0,
+    label_smoothing: Annotated[float, typer.Option(help="Label smoothing ε, between 0 and 1.")] = 0.0,
     reduction: Annotated[str, typer.Option(help="mean, sum or none.")] = "mean",
     exercise: Annotated[
         str | None, typer.Option(help="Explain a stored exercise by id (see 'xent exercises').")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, markdown or value.")
-    ] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, markdown or value.")] = "table",
     precision: Annotated[int, typer.Option(help="Decimals shown (display only).")] = 4,
     rows: Annotated[int, typer.Option(help="Samples shown in each stage's table.")] = 20,
-    width: Annotated[
-        int | None, typer.Option(help="Terminal width to lay the tables out for.")
-    ] = None,
+    width: Annotated[int | None, typer.Option(help="Terminal width to lay the tables out for.")] = None,
 ) -> None:
     """Show how CrossEntropyLoss turns logits into a loss, stage by stage.
 
@@ -149,9 +139,7 @@ def explain(
         reduction=reduction,
         exercise=exercise,
     )
-    result = run_explain(
-        req, typer.get_binary_stream("stdin"), rows=None if fmt == "json" else rows
-    )
+    result = run_explain(req, typer.get_binary_stream("stdin"), rows=None if fmt == "json" else rows)
     lang = _lang()
     if fmt == "value":
         from .render import render_value
@@ -196,6 +184,97 @@ def _class_budget(width: int, precision: int) -> int:
     """How many class columns fit beside the row, label and sum columns."""
     column = max(precision + 5, 9) + 2
     return max(3, (width - 24) // column)
+
+
+def _progress_path(option: str | None) -> Any:
+    from pathlib import Path
+
+    from .progress import ENV_VAR
+
+    chosen = option or os.environ.get(ENV_VAR)
+    return Path(chosen) if chosen else Path(typer.get_app_dir("xent")) / "progress.json"
+
+
+ProgressOpt = Annotated[
+    str | None,
+    typer.Option("--progress-file", help="Where quiz progress is kept (default: env XENT_PROGRESS_FILE)."),
+]
+
+
+@app.command()
+def quiz(
+    exercise: Annotated[str | None, typer.Option(help="Practise a stored exercise by id.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
+    difficulty: Annotated[str, typer.Option(help="easy, medium or hard.")] = "easy",
+    mode: Annotated[
+        str, typer.Option(help="steps (every stage, the default) or final (the loss only).")
+    ] = "steps",
+    rounds: Annotated[int, typer.Option(help="Problems in a row before the summary.")] = 1,
+    answer: Annotated[
+        str | None,
+        typer.Option(help="Check one answer for the final loss and exit: 0 right, 1 wrong."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json (with --answer).")] = "table",
+    progress_file: ProgressOpt = None,
+    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+) -> None:
+    """Practise: compute each stage yourself; xent checks, hints and names the likely mistake.
+
+    Example: xent quiz --exercise article-exercise --mode final
+    Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
+    """
+    from . import quiz as q
+    from .session import grade, run_session
+
+    if difficulty not in q.DIFFICULTIES:
+        raise XentError("bad_difficulty", "difficulty", value=difficulty)
+    if mode not in q.MODES:
+        raise XentError("bad_mode", "mode", value=mode)
+    if rounds < 1:
+        raise XentError("bad_rounds", "rounds", value=rounds)
+    if fmt not in ("table", "json"):
+        raise XentError("bad_format", "format", value=fmt, choices="table, json")
+    lang = _lang()
+    if answer is not None:
+        if exercise is None and seed is None:
+            raise XentError("answer_needs_exercise", "answer")
+        raise typer.Exit(grade(exercise, seed, difficulty, answer, fmt, lang))
+    console = _console(width)
+    code = run_session(console, exercise, seed, difficulty, mode, rounds, _progress_path(progress_file), lang)
+    raise typer.Exit(code)
+
+
+@app.command()
+def exercises(
+    progress_file: ProgressOpt = None,
+    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+) -> None:
+    """List the stored exercises, and which ones you have solved.
+
+    Example: xent exercises
+    """
+    from .session import list_exercises
+
+    list_exercises(_console(width), _progress_path(progress_file), _lang())
+
+
+@app.command()
+def progress(
+    reset: Annotated[bool, typer.Option("--reset", help="Delete the quiz history.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Reset without asking.")] = False,
+    progress_file: ProgressOpt = None,
+    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+) -> None:
+    """Show quiz history and per-stage accuracy; --reset starts over.
+
+    Example: xent progress --reset --yes
+    """
+    from .session import reset_progress, show_progress
+
+    path = _progress_path(progress_file)
+    if reset:
+        raise typer.Exit(reset_progress(_console(width), path, yes, _lang()))
+    show_progress(_console(width), path, _lang())
 
 
 def main() -> None:

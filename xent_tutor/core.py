@@ -267,9 +267,7 @@ def _trace(problem: Problem, rows: np.ndarray, denominator: float) -> Trace:
         row_sum = e.sum(axis=1)
         probs = e / row_sum[:, None]
         log_probs = shifted - np.log(row_sum)[:, None]
-        target, ignored = target_distribution(
-            tgt, o.label_smoothing, c, o.ignore_index, problem.soft
-        )
+        target, ignored = target_distribution(tgt, o.label_smoothing, c, o.ignore_index, problem.soft)
         coef = target * o.weight if o.weight is not None else target
         fn = soft_losses if problem.soft else index_losses
         loss, share = fn(log_probs, tgt, o)

@@ -15,9 +15,7 @@ from .errors import XentError
 
 MAX_DEPTH = 8
 NPY_MAGIC = b"\x93NUMPY"
-_NUMBER = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)\Z", re.IGNORECASE
-)
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)\Z", re.IGNORECASE)
 _INT = re.compile(r"[+-]?\d+\Z")
 _TOKEN = re.compile(r"\s*(?:([\[\],])|([^\s\[\],]+))")
 
@@ -52,15 +50,11 @@ def read_file(path: Path, where: str) -> np.ndarray:
     except IsADirectoryError:
         raise XentError("file_is_dir", where, path=str(path)) from None
     except PermissionError:
-        raise XentError(
-            "file_unreadable", where, path=str(path), reason="permission denied"
-        ) from None
+        raise XentError("file_unreadable", where, path=str(path), reason="permission denied") from None
     except ValueError as e:
         raise _npy_error(e, where, path) from None
     except OSError as e:
-        raise XentError(
-            "file_unreadable", where, path=str(path), reason=e.strerror or str(e)
-        ) from None
+        raise XentError("file_unreadable", where, path=str(path), reason=e.strerror or str(e)) from None
     text = _decode(data, where, str(path))
     if suffix == ".csv":
         return parse_csv(text, where, str(path))
@@ -250,16 +244,12 @@ def parse_csv(text: str, where: str, source: str | None = None) -> np.ndarray:
     all_int = True
     for line_no, fields in lines:
         if len(fields) != width:
-            raise XentError(
-                "csv_ragged", where, line=line_no, got=len(fields), want=width, src=source
-            )
+            raise XentError("csv_ragged", where, line=line_no, got=len(fields), want=width, src=source)
         row = []
         for col, f in enumerate(fields, 1):
             f = f.strip()
             if not _NUMBER.match(f):
-                raise XentError(
-                    "csv_not_number", where, line=line_no, col=col, value=f[:20], src=source
-                )
+                raise XentError("csv_not_number", where, line=line_no, col=col, value=f[:20], src=source)
             all_int = all_int and bool(_INT.match(f))
             row.append(int(f) if _INT.match(f) else float(f))
         rows.append(row)

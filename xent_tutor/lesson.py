@@ -31,6 +31,7 @@ class Section:
     header: list[str] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    key: str = ""
 
 
 @dataclass
@@ -121,23 +122,23 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
 
     labels = _label_texts(result, lang, f)
     s = grid(tr.logits, [(t("col.label", lang), labels)])
-    s.title, s.why = t("stage.logits", lang), [t("stage.logits.why", lang)]
+    s.key, s.title, s.why = "logits", t("stage.logits", lang), [t("stage.logits.why", lang)]
     sections.append(s)
 
     s = grid(tr.shifted, [(t("col.max", lang), [f(x) for x in tr.row_max])])
-    s.title, s.why = t("stage.shift", lang), [t("stage.shift.why", lang)]
+    s.key, s.title, s.why = "shift", t("stage.shift", lang), [t("stage.shift.why", lang)]
     sections.append(s)
 
     s = grid(tr.exp, [], [(t("col.sum", lang), [f(x) for x in tr.row_sum])])
-    s.title, s.why = t("stage.exp", lang), [t("stage.exp.why", lang)]
+    s.key, s.title, s.why = "exp", t("stage.exp", lang), [t("stage.exp.why", lang)]
     sections.append(s)
 
     s = grid(tr.probs, [], [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])])
-    s.title, s.why = t("stage.softmax", lang), [t("stage.softmax.why", lang)]
+    s.key, s.title, s.why = "softmax", t("stage.softmax", lang), [t("stage.softmax.why", lang)]
     sections.append(s)
 
     s = grid(tr.target, [])
-    s.title, s.why = t("stage.target", lang), [_target_why(result, lang, f)]
+    s.key, s.title, s.why = "target", t("stage.target", lang), [_target_why(result, lang, f)]
     sections.append(s)
 
     if tr.labels is not None:
@@ -145,6 +146,7 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
             t("stage.select", lang),
             [t("stage.select.why", lang)],
             [t("col.row", lang), t("col.label", lang), t("col.p_true", lang)],
+            key="select",
         )
         for i in range(len(tr.rows)):
             p_true = t("ignored", lang) if tr.ignored[i] else f(tr.p_true[i])
@@ -182,8 +184,7 @@ def _label_texts(result: Result, lang: str, f) -> list[str]:
     if tr.labels is None:
         return ["soft"] * len(tr.rows)
     return [
-        f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y))
-        for y, ign in zip(tr.labels, tr.ignored)
+        f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)
     ]
 
 
@@ -252,7 +253,7 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
             header.append(t("col.weight", lang))
     if not plain:
         header.append(t("col.loss", lang))
-    s = Section(t("stage.nll", lang), why, header)
+    s = Section(t("stage.nll", lang), why, header, key="nll")
     for i in range(len(tr.rows)):
         cells = [Cell(row_names[i])]
         if tr.ignored[i]:
@@ -271,7 +272,7 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
 def _reduction_section(result: Result, lang: str, f) -> Section:
     p = result.problem
     o = p.options
-    s = Section(t("stage.reduce", lang), [])
+    s = Section(t("stage.reduce", lang), [], key="reduce")
     losses = result.per_sample
     if o.reduction == "none":
         s.why.append(t("stage.reduce.none", lang))

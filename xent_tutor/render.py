@@ -17,17 +17,19 @@ if TYPE_CHECKING:
 TRUE_STYLE = "bold green"
 
 
-def render_rich(lesson: Lesson, console: Console) -> None:
+def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
     """Print the lesson as titled Rich tables."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    console.rule(Text(lesson.title, style="bold"))
-    console.print(Text(lesson.legend, style="dim"))
+    if header:
+        console.rule(Text(lesson.title, style="bold"))
+        console.print(Text(lesson.legend, style="dim"))
     for s in lesson.sections:
-        console.print()
-        console.print(Text(s.title, style="bold cyan"))
+        if s.title:
+            console.print()
+            console.print(Text(s.title, style="bold cyan"))
         for why in s.why:
             console.print(Text(why, style="italic"))
         if s.header:

@@ -26,9 +26,7 @@ def enc(x):
     return x
 
 
-def case(
-    name, logits, labels, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"
-):
+def case(name, logits, labels, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
     z = torch.tensor(np.asarray(logits, dtype=np.float64), requires_grad=True)
     lab = np.asarray(labels)
     t = torch.tensor(lab if lab.dtype.kind in "iu" else lab.astype(np.float64))
@@ -74,9 +72,7 @@ def main() -> None:
         case("neginf-target", [[0.0, -math.inf, 1.0]], [1], reduction="none"),
         case("posinf", [[0.0, math.inf, 1.0], [1.0, 2.0, 3.0]], [0, 1], reduction="none"),
         case("all-neginf", [[-math.inf, -math.inf], [1.0, 2.0]], [0, 1], reduction="none"),
-        case(
-            "neginf-smoothing", [[0.0, -math.inf, 1.0]], [0], label_smoothing=0.1, reduction="none"
-        ),
+        case("neginf-smoothing", [[0.0, -math.inf, 1.0]], [0], label_smoothing=0.1, reduction="none"),
         case(
             "smooth-weight-ignore",
             [[1.0, 2.0, 0.5], [0.3, 0.2, 0.1], [2.0, -1.0, 0.0]],
@@ -133,9 +129,7 @@ def main() -> None:
                 labels[-1] = ii
             labels = labels.tolist()
         cases.append(case(f"random-{i}", logits.tolist(), labels, weight, ii, eps, reduction))
-    OUT.write_text(
-        json.dumps({"torch_version": torch.__version__, "cases": cases}, indent=1) + "\n"
-    )
+    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {OUT}")
 
 

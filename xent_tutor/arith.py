@@ -1,0 +1,79 @@
+"""A small safe calculator for answers: numbers, + - * / ^ **, exp, ln/log, sqrt, e, pi."""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from .errors import XentError
+
+MAX_LENGTH = 200
+MAX_NODES = 200
+_FUNCS = {
+    "exp": math.exp,
+    "ln": math.log,
+    "log": math.log,
+    "log2": math.log2,
+    "log10": math.log10,
+    "sqrt": math.sqrt,
+}
+_CONSTS = {"e": math.e, "pi": math.pi, "π": math.pi}
+_BINOPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: math.pow(a, b),
+}
+_TRANSLATE = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/", "（": "(", "）": ")"})
+
+
+def evaluate(text: str) -> float:
+    """The value of an arithmetic answer; XentError('bad_expression') for anything else."""
+    src = text.strip().translate(_TRANSLATE).replace("^", "**")
+    if not src:
+        raise XentError("bad_expression", None, value=text, reason="empty")
+    if len(src) > MAX_LENGTH:
+        raise XentError("bad_expression", None, value=text[:20] + "…", reason="too long")
+    try:
+        tree = ast.parse(src, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise XentError("bad_expression", None, value=text, reason="not arithmetic") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise XentError("bad_expression", None, value=text, reason="too long")
+    try:
+        value = _eval(tree.body)
+    except ZeroDivisionError:
+        raise XentError("bad_expression", None, value=text, reason="division by zero") from None
+    except OverflowError:
+        raise XentError("bad_expression", None, value=text, reason="too large") from None
+    except ValueError:
+        raise XentError("bad_expression", None, value=text, reason="undefined") from None
+    except TypeError:
+        raise XentError("bad_expression", None, value=text, reason="not arithmetic") from None
+    except RecursionError:
+        raise XentError("bad_expression", None, value=text, reason="too deep") from None
+    if not math.isfinite(value):
+        raise XentError("bad_expression", None, value=text, reason="not finite")
+    return value
+
+
+def _eval(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)  # floats only: 9**9**9 overflows at once instead of running
+    if isinstance(node, ast.Name) and node.id in _CONSTS:
+        return _CONSTS[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _eval(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return _BINOPS[type(node.op)](_eval(node.left), _eval(node.right))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCS
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        return _FUNCS[node.func.id](_eval(node.args[0]))
+    raise TypeError("not allowed")

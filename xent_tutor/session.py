@@ -1,0 +1,350 @@
+"""The quiz conversation and the exercise / progress listings, written to a Rich console."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import progress
+from . import quiz as q
+from .arith import evaluate
+from .errors import XentError
+from .exercises import get, load_all
+from .text import message, t
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+QUIT_WORDS = ("quit", "q", "exit", "退出")
+HINT_WORDS = ("hint", "h", "提示")
+SHOW_WORDS = ("show", "s", "显示")
+SKIP_WORDS = ("skip", "跳过")
+
+
+class _Stop(Exception):
+    """The learner ended the session (quit, Ctrl-C or end of input)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _problem(exercise: str | None, seed: int | None, difficulty: str) -> q.QuizProblem:
+    if exercise is not None:
+        return q.from_exercise(get(exercise))
+    return q.generate(seed if seed is not None else secrets.randbelow(10**6), difficulty)
+
+
+def _worked(step: q.Step, lang: str) -> str:
+    return t("quiz.worked", lang, formula=step.filled, value=f"{step.expected:.4f}")
+
+
+def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, fmt: str, lang: str) -> int:
+    """Check one answer for the final loss: 0 right, 1 wrong; bad arithmetic raises (exit 2)."""
+    qp = _problem(exercise, seed, difficulty)
+    step = q.make_steps(qp, "final")[-1]
+    value = evaluate(answer)
+    verdict = q.check(step, value)
+    diagnosis = t("mistake." + verdict.mistake, lang) if verdict.mistake else None
+    if fmt == "json":
+        out = {
+            "exercise": qp.exercise_id,
+            "seed": qp.seed,
+            "answer": answer,
+            "value": value,
+            "expected": step.expected,
+            "expected_rounded": round(step.expected, 4),
+            "correct": verdict.correct,
+            "diagnosis": verdict.mistake,
+            "message": diagnosis,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    else:
+        key = "grade.right" if verdict.correct else "grade.wrong"
+        line = t(key, lang, value=_short(value), expected=f"{step.expected:.4f}")
+        sys.stdout.write(line + "\n")
+        if not verdict.correct:
+            sys.stdout.write((diagnosis or t("hint." + step.formula.split(".", 1)[1], lang)) + "\n")
+            sys.stdout.write(_worked(step, lang) + "\n")
+    return 0 if verdict.correct else 1
+
+
+def _short(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class _Reader:
+    """Answers from the terminal, or one per line from a pipe."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.tty = sys.stdin.isatty()
+
+    def read(self, prompt: str) -> str:
+        if self.tty:
+            return self.console.input(prompt)
+        self.console.print(prompt, end="")
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        self.console.print(line.rstrip("\n"), highlight=False)
+        return line
+
+
+def run_session(
+    console: Console,
+    exercise: str | None,
+    seed: int | None,
+    difficulty: str,
+    mode: str,
+    rounds: int,
+    progress_path: Path,
+    lang: str,
+) -> int:
+    """Ask every step of every problem; always end with the summary and save the progress."""
+    tally = q.Tally()
+    reader = _Reader(console)
+    started = time.monotonic()
+    problems: list[str] = []
+    code = 0
+    count = 1 if exercise is not None else rounds
+    try:
+        for number in range(1, count + 1):
+            qp = _problem(exercise, None if seed is None else seed + number - 1, difficulty)
+            problems.append(qp.exercise_id or f"seed {qp.seed} ({qp.difficulty})")
+            _ask_problem(console, reader, qp, number, count, mode, tally, lang)
+    except _Stop as stop:
+        code = stop.code
+    except KeyboardInterrupt:
+        console.print()
+        code = 130
+    except EOFError:
+        console.print()
+    seconds = time.monotonic() - started
+    _summary(console, tally, seconds, lang)
+    session = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "problems": problems,
+        "mode": mode,
+        "right": tally.right,
+        "asked": tally.asked,
+        "seconds": round(seconds, 1),
+        "by_stage": tally.by_stage,
+    }
+    if tally.asked:
+        try:
+            note = progress.record(progress_path, session, tally.solved)
+            if note:
+                sys.stderr.write("xent: warning: " + note + "\n")
+        except XentError as e:
+            sys.stderr.write("xent: warning: " + message(e, lang) + "\n")
+    return code
+
+
+def _ask_problem(console, reader, qp, number, count, mode, tally, lang) -> None:
+    from rich.text import Text
+
+    steps = q.make_steps(qp, mode)
+    console.rule(Text(t("quiz.title", lang, number=number, rounds=count), style="bold"))
+    if qp.exercise_id:
+        ex = get(qp.exercise_id)
+        title = ex.title.get(lang) or ex.title["en"]
+        console.print(t("quiz.source_exercise", lang, id=qp.exercise_id, title=title))
+    else:
+        console.print(t("quiz.source_random", lang, seed=qp.seed, difficulty=qp.difficulty), style="dim")
+    _show_problem(console, qp, lang)
+    console.print(Text(t("quiz.instructions", lang), style="italic"))
+    for step in steps:
+        outcome = _ask_step(console, reader, qp, step, lang)
+        tally.add(step.stage, outcome)
+        if step.stage == "loss" and outcome == "right" and qp.exercise_id:
+            tally.solved.append(qp.exercise_id)
+
+
+def _show_problem(console, qp: q.QuizProblem, lang: str) -> None:
+    from .core import explain
+    from .lesson import Lesson, build
+    from .render import render_rich
+
+    result = explain(qp.core())
+    lesson = build(result, 4, lang, 12)
+    first = lesson.sections[0]
+    first.title = ""
+    first.why = []
+    if qp.options:
+        opts = ", ".join(f"{k}={v}" for k, v in qp.options.items())
+        first.lines = [t("quiz.options", lang, options=opts)]
+    render_rich(Lesson("", "", [first], [], lesson.more_rows), console, header=False)
+
+
+def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> str:
+    from rich.text import Text
+
+    console.print()
+    console.print(Text(t("quiz.prompt." + step.stage, lang, **step.params), style="bold"))
+    hints = [
+        t("quiz.hint", lang, text=t(step.formula, lang)),
+        t("quiz.hint_filled", lang, text=step.filled),
+    ]
+    if step.stage == "loss" and qp.exercise_id:
+        hints += [t("quiz.hint", lang, text=h.get(lang) or h["en"]) for h in get(qp.exercise_id).hints]
+    used = 0
+    while True:
+        try:
+            raw = reader.read("> ")
+        except KeyboardInterrupt:
+            raise
+        text = raw.strip()
+        word = text.lower()
+        if not text:
+            continue
+        if word in QUIT_WORDS:
+            raise _Stop(0)
+        if word in HINT_WORDS:
+            console.print(hints[used] if used < len(hints) else t("quiz.no_more_hints", lang))
+            used += 1
+            continue
+        if word in SHOW_WORDS:
+            _show_stage(console, qp, step, lang)
+            continue
+        if word in SKIP_WORDS:
+            console.print(Text(t("quiz.skipped", lang, worked=_worked(step, lang)), style="yellow"))
+            return "skipped"
+        try:
+            value = evaluate(text)
+        except XentError as e:
+            console.print(Text(message(e, lang), style="red"))
+            continue
+        verdict = q.check(step, value)
+        if verdict.correct:
+            console.print(Text("✓ " + t("quiz.right", lang, worked=_worked(step, lang)), style="green"))
+            return "right"
+        console.print(Text("✗ " + t("quiz.wrong", lang, worked=_worked(step, lang)), style="red"))
+        if verdict.mistake:
+            mistake = t("mistake." + verdict.mistake, lang)
+            console.print(Text(t("quiz.mistake", lang, text=mistake), style="yellow"))
+        else:
+            console.print(hints[0])
+        return "wrong"
+
+
+SHOW_SECTIONS = {
+    "exp": ("logits", "exp"),
+    "row_sum": ("logits", "exp"),
+    "p_true": ("softmax", "select"),
+    "neg_log_p": ("select", "nll"),
+    "loss": ("nll", "reduce"),
+}
+
+
+def _show_stage(console, qp: q.QuizProblem, step: q.Step, lang: str) -> None:
+    import numpy as np
+
+    from .core import explain
+    from .lesson import Lesson, build
+    from .render import render_rich
+
+    result = explain(qp.core())
+    lesson = build(result, 4, lang, 12)
+    keep = [s for s in lesson.sections if s.key in SHOW_SECTIONS[step.stage]]
+    if step.stage in ("exp", "row_sum"):
+        row = step.params["row"] - 1
+        values = ", ".join(f"{v:.4f}" for v in np.exp(result.trace.logits[row]))
+        keep[-1].lines = [t("quiz.exp_line", lang, values=values)]
+    render_rich(Lesson("", "", keep, [], lesson.more_rows), console, header=False)
+
+
+def _summary(console, tally: q.Tally, seconds: float, lang: str) -> None:
+    from rich.text import Text
+
+    console.print()
+    console.print(
+        Text(
+            t("quiz.summary", lang, right=tally.right, asked=tally.asked, seconds=seconds,
+              skipped=tally.skipped),
+            style="bold",
+        )
+    )  # fmt: skip
+    weakest = tally.weakest()
+    if weakest:
+        console.print(t("quiz.weakest", lang, stage=t("stage_name." + weakest, lang)))
+    elif tally.asked:
+        console.print(t("quiz.all_right", lang))
+
+
+def list_exercises(console: Console, path: Path, lang: str) -> None:
+    """Every exercise with its id, title, what it teaches, and whether it is solved."""
+    from rich.table import Table
+
+    data, note = progress.load(path)
+    if note:
+        sys.stderr.write("xent: warning: " + note + "\n")
+    solved = set(data["solved"])
+    table = Table(box=None, pad_edge=False)
+    for key in ("ex.col.id", "ex.col.title", "ex.col.teaches", "ex.col.solved"):
+        table.add_column(t(key, lang), overflow="fold")
+    for ex in load_all().values():
+        table.add_row(
+            ex.id,
+            ex.title.get(lang) or ex.title["en"],
+            ex.teaches.get(lang) or ex.teaches["en"],
+            "✓" if ex.id in solved else "",
+        )
+    console.print(table)
+
+
+def show_progress(console: Console, path: Path, lang: str) -> None:
+    """History and per-stage accuracy."""
+    from rich.table import Table
+
+    data, note = progress.load(path)
+    if note:
+        sys.stderr.write("xent: warning: " + note + "\n")
+    console.print(t("progress.file", lang, path=str(path)), style="dim")
+    if not data["sessions"]:
+        console.print(t("progress.none", lang))
+        return
+    history = Table(box=None, pad_edge=False)
+    for key in (
+        "progress.col.when",
+        "progress.col.problem",
+        "progress.col.score",
+        "progress.col.seconds",
+    ):
+        history.add_column(t(key, lang))
+    for s in data["sessions"][-20:]:
+        history.add_row(
+            str(s.get("when", "")),
+            ", ".join(s.get("problems", [])),
+            f"{s.get('right', 0)}/{s.get('asked', 0)}",
+            str(s.get("seconds", "")),
+        )
+    console.print(history)
+    console.print()
+    acc = Table(box=None, pad_edge=False)
+    acc.add_column(t("progress.col.stage", lang))
+    acc.add_column(t("progress.col.accuracy", lang), justify="right")
+    stats = progress.stage_accuracy(data)
+    for stage in q.STAGES:
+        if stage in stats:
+            right, asked = stats[stage]
+            acc.add_row(t("stage_name." + stage, lang), f"{right}/{asked} ({100 * right / asked:.0f}%)")
+    console.print(acc)
+
+
+def reset_progress(console: Console, path: Path, yes: bool, lang: str) -> int:
+    """Empty the history after asking (or with --yes)."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise XentError("not_a_tty_confirm", "reset")
+        from rich.prompt import Confirm
+
+        if not Confirm.ask(t("progress.reset_confirm", lang, path=str(path)), console=console):
+            console.print(t("progress.reset_kept", lang))
+            return 1
+    progress.reset(path)
+    console.print(t("progress.reset_done", lang))
+    return 0
