@@ -14,6 +14,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 MODES = ("steps", "final")
 ROUNDING = 5e-5  # half a unit in the 4th decimal: answers are rounded as in the article
 MAX_DRIFT = 2e-3
+SHIFT_ABOVE = 10.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class Step:
     formula: str  # catalogue key of the general formula
     filled: str  # the formula with the numbers written in
     mistakes: tuple[tuple[str, float], ...] = ()
+    prompt: str = ""  # catalogue key of the question; "quiz.prompt.<stage>" when empty
+
+    @property
+    def prompt_key(self) -> str:
+        """The question's catalogue key."""
+        return self.prompt or "quiz.prompt." + self.stage
 
 
 @dataclass(frozen=True)
@@ -121,13 +128,18 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
     row, k = focus(result)
     z = problem.logits[row]
     c = problem.num_classes
+    # Beyond e^10 nobody works by hand (and e^1000 overflows): ask for e^(z - max) instead.
+    shift = float(z.max()) > SHIFT_ABOVE
+    where = {"row": row + 1, "cls": k, "z": _n(float(z[k])), "max": _n(float(z.max()))}
+    if shift:
+        z = z - z.max()
     e = np.exp(z)
     total = float(e.sum())
     p = e / total
-    where = {"row": row + 1, "cls": k, "z": _n(float(z[k]))}
     others = [j for j in range(c) if j != k]
     terms = " + ".join(f"e^{_paren(z[j])}" for j in range(c))
     shifted = np.exp(z - z.max())
+    prompt = "_shifted" if shift else ""
     p2 = np.exp(p[k]) / np.exp(p).sum()  # softmax applied twice
     tol_p = ROUNDING + p[k] * (ROUNDING / e[k] + c * ROUNDING / total)
     tol_nl = ROUNDING + tol_p / p[k]
@@ -137,26 +149,28 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
             where,
             float(e[k]),
             ROUNDING + 1e-9,
-            "hint.exp",
+            "hint.exp" + prompt,
             f"exp({_n(float(z[k]))})",
             _mistakes(
                 float(e[k]),
                 [("shifted_exp", float(shifted[k])), ("exp_sign", math.exp(-z[k]))]
                 + [("wrong_class", float(e[j])) for j in others],
             ),
+            "quiz.prompt.exp" + prompt,
         ),
         Step(
             "row_sum",
             where,
             total,
             c * ROUNDING + 1e-9,
-            "hint.row_sum",
+            "hint.row_sum" + prompt,
             terms,
             _mistakes(
                 total,
                 [("shifted_exp", float(shifted.sum())), ("only_true_term", float(e[k]))]
                 + [("missing_term", total - float(e[j])) for j in range(c)],
             ),
+            "quiz.prompt.row_sum" + prompt,
         ),
         Step(
             "p_true",

@@ -184,7 +184,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> st
     from rich.text import Text
 
     console.print()
-    console.print(Text(t("quiz.prompt." + step.stage, lang, **step.params), style="bold"))
+    console.print(Text(t(step.prompt_key, lang, **step.params), style="bold"))
     hints = [
         t("quiz.hint", lang, text=t(step.formula, lang)),
         t("quiz.hint_filled", lang, text=step.filled),
