@@ -1,7 +1,12 @@
-"""Per-sample losses over a whole batch, in chunks, without keeping any stage."""
+"""Per-sample losses over a whole batch: cache-sized chunks, in place, on every core."""
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,7 +14,23 @@ import numpy as np
 if TYPE_CHECKING:
     from .core import Options
 
-CHUNK_ELEMENTS = 1 << 16  # logits per chunk: small enough to stay in cache
+CHUNK_ELEMENTS = 1 << 18  # logits per chunk (1 MiB of float32): stays in L2 between passes
+PARALLEL_ELEMENTS = 1 << 21  # below this, threads cost more than they save
+
+
+@dataclass(frozen=True)
+class BatchLoss:
+    """Every sample's loss, the float64 sums the reduction needs, and the argmax hits."""
+
+    losses: np.ndarray  # (M,), float32 for float32 logits, else float64
+    total: float  # sum of the losses, accumulated in float64
+    denominator: float  # sum of the mean's shares: w[y] of non-ignored targets, or M for soft
+    correct: int  # samples whose largest logit is the true class (-1 when not counted)
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """float32 stays float32 (as PyTorch would); every other input is computed in float64."""
+    return np.dtype(np.float32) if dtype in (np.float32, np.float16) else np.dtype(np.float64)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -17,34 +38,6 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         shifted = z - z.max(axis=1, keepdims=True) if z.size else z.astype(np.float64)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def index_losses(log_probs: np.ndarray, labels: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample loss and mean-denominator share for class-index targets."""
-    c = log_probs.shape[1]
-    ignored = labels == o.ignore_index
-    safe = np.where(ignored, 0, labels)
-    w = o.weight if o.weight is not None else np.ones(c)
-    wy = np.where(ignored, 0.0, w[safe])
-    picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
-    with np.errstate(all="ignore"):
-        loss = -wy * picked
-        if o.label_smoothing > 0:
-            smooth = -(log_probs * w).sum(axis=1)
-            loss = (1.0 - o.label_smoothing) * loss + (o.label_smoothing / c) * smooth
-    # Ignored rows are skipped, not multiplied by zero: a nan there must not leak.
-    return np.where(ignored, 0.0, loss), wy
-
-
-def soft_losses(log_probs: np.ndarray, target: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample loss and mean-denominator share (always 1) for probability targets."""
-    c = log_probs.shape[1]
-    t = smoothed(target, o.label_smoothing, c)
-    coef = t * o.weight if o.weight is not None else t
-    with np.errstate(all="ignore"):
-        # As PyTorch: 0 * log 0 with a -inf logit is nan, not 0.
-        loss = -(log_probs * coef).sum(axis=1)
-    return loss, np.ones(len(loss))
 
 
 def smoothed(t: np.ndarray, eps: float, c: int) -> np.ndarray:
@@ -67,16 +60,122 @@ def target_distribution(
     return t, ignored
 
 
-def per_sample_losses(logits: np.ndarray, target: np.ndarray, o: Options) -> tuple[np.ndarray, np.ndarray]:
-    """Every sample's loss and its share of the mean's denominator, chunk by chunk."""
-    m, c = logits.shape
-    soft = target.ndim == 2
-    losses = np.empty(m)
-    shares = np.empty(m)
-    step = max(1, CHUNK_ELEMENTS // max(c, 1))
-    for start in range(0, m, step):
-        stop = min(m, start + step)
-        lp = log_softmax(np.asarray(logits[start:stop], dtype=np.float64))
-        fn = soft_losses if soft else index_losses
-        losses[start:stop], shares[start:stop] = fn(lp, target[start:stop], o)
-    return losses, shares
+class _Kernel:
+    """The loss of rows [a, b), computed chunk by chunk in one reusable buffer."""
+
+    def __init__(self, logits: np.ndarray, target: np.ndarray, o: Options, argmax: bool):
+        self.z = logits
+        self.t = target
+        self.o = o
+        self.argmax = argmax
+        self.c = logits.shape[1]
+        self.dtype = compute_dtype(logits.dtype)
+        self.soft = target.ndim == 2
+        w = o.weight
+        self.w = None if w is None else w.astype(self.dtype)
+        self.w64 = None if w is None else w.astype(np.float64)
+        self.rows = max(1, CHUNK_ELEMENTS // max(self.c, 1))
+
+    def run(self, a: int, b: int, out: np.ndarray, done: list[int], slot: int) -> tuple[float, float, int]:
+        """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits)."""
+        buf = np.empty((min(self.rows, b - a), self.c), self.dtype)
+        total = share = 0.0
+        hits = 0
+        with np.errstate(all="ignore"):
+            for s in range(a, b, self.rows):
+                e = min(b, s + self.rows)
+                loss, sh, hit = self._chunk(s, e, buf[: e - s])
+                out[s:e] = loss
+                total += float(loss.sum())
+                share += sh
+                hits += hit
+                done[slot] = e - a
+        return total, share, hits
+
+    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple[np.ndarray, float, int]:
+        c = np.asarray(self.z[s:e])
+        t = self.t[s:e]
+        m = c.max(axis=1)
+        np.subtract(c, m[:, None], out=buf)  # the stability shift, in place
+        hit = 0
+        if self.soft:
+            coef = smoothed(np.asarray(t, np.float64), self.o.label_smoothing, self.c)
+            if self.w64 is not None:
+                coef = coef * self.w64
+            tz = (buf * coef).sum(axis=1)  # sum_c a_c (z_c - m), before the exponential
+            lse = self._lse(buf)
+            return lse * coef.sum(axis=1) - tz, float(e - s), -1
+        ii = self.o.ignore_index
+        ignored = t == ii
+        safe = np.where(ignored, 0, t)
+        if self.argmax:
+            hit = int(np.count_nonzero((np.argmax(c, axis=1) == safe) & ~ignored))
+        zy = buf[np.arange(e - s), safe].astype(np.float64)  # z_y - m
+        eps = self.o.label_smoothing
+        if eps > 0:
+            w = self.w if self.w is not None else np.ones(self.c, self.dtype)
+            shifted_sum = (buf @ w).astype(np.float64)  # sum_c w_c (z_c - m)
+        lse = self._lse(buf)
+        wy = self.w64[safe] if self.w64 is not None else np.ones(e - s)
+        wy[ignored] = 0.0
+        loss = wy * (lse - zy)
+        if eps > 0:
+            total_w = float(self.w64.sum()) if self.w64 is not None else float(self.c)
+            loss = (1.0 - eps) * loss + (eps / self.c) * (lse * total_w - shifted_sum)
+        # Ignored rows are skipped, not multiplied by zero: a nan there must not leak.
+        loss[ignored] = 0.0
+        return loss, float(wy.sum()), hit
+
+    @staticmethod
+    def _lse(buf: np.ndarray) -> np.ndarray:
+        """log(sum(exp(z - m))) per row, exponentials in place, the sum in float64."""
+        np.exp(buf, out=buf)
+        return np.log(buf.sum(axis=1, dtype=np.float64))
+
+
+def workers() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def batch_loss(
+    logits: np.ndarray,
+    target: np.ndarray,
+    o: Options,
+    *,
+    argmax: bool = False,
+    threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchLoss:
+    """Every sample's loss, split over threads (numpy releases the GIL in its loops)."""
+    m = logits.shape[0]
+    kernel = _Kernel(logits, target, o, argmax)
+    losses = np.empty(m, dtype=np.float32 if kernel.dtype == np.float32 else np.float64)
+    small = m * kernel.c < PARALLEL_ELEMENTS
+    n = 1 if small else threads or workers()
+    bounds = np.linspace(0, m, n + 1).astype(int)
+    done = [0] * n
+    if small:
+        parts = [kernel.run(0, m, losses, done, 0)]
+    else:
+        with ThreadPoolExecutor(n) as pool:
+            futures = [pool.submit(kernel.run, bounds[i], bounds[i + 1], losses, done, i) for i in range(n)]
+            if progress is not None:
+                _watch(futures, done, m, progress)
+            parts = [f.result() for f in futures]
+    if progress is not None:
+        progress(m, m)
+    total = sum(p[0] for p in parts)
+    share = sum(p[1] for p in parts)
+    correct = sum(p[2] for p in parts) if argmax and target.ndim == 1 else -1
+    return BatchLoss(losses, total, share, correct)
+
+
+def _watch(futures, done: list[int], m: int, progress: Callable[[int, int], None]) -> None:
+    event = threading.Event()
+    while not all(f.done() for f in futures):
+        progress(sum(done), m)
+        event.wait(0.1)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .batch import index_losses, per_sample_losses, soft_losses, target_distribution
+from .batch import batch_loss, compute_dtype, target_distribution
 from .errors import XentError
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -97,9 +97,10 @@ class Result:
     problem: Problem
     trace: Trace
     per_sample: np.ndarray  # (M,)
-    shares: np.ndarray  # (M,) each sample's part of the mean's denominator
-    numerator: float
-    denominator: float  # 1 for sum, nan for none
+    numerator: float  # sum of the per-sample losses
+    denominator: float  # the mean's denominator; 1 for sum, nan for none
+    live: int  # samples that count (not ignored)
+    correct: int  # samples whose largest logit is the true class; -1 when not counted
     loss: float | np.ndarray
     notes: tuple[Note, ...]
 
@@ -115,7 +116,7 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
         raise XentError("logits_scalar", "logits")
     if z.size == 0 and z.ndim == 1:
         raise XentError("empty", "logits")
-    z = z.astype(np.float64, copy=False)
+    z = z.astype(compute_dtype(z.dtype), copy=False)
     batched = z.ndim >= 2
     c = z.shape[1] if batched else z.shape[0]
     if c == 0:
@@ -175,7 +176,7 @@ def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...])
                 at=_where(m, sample_shape),
                 value=_num(flat[m]),
             )
-    flat = flat.astype(np.int64)
+    flat = flat.astype(np.int64, copy=False)
     bad = np.flatnonzero(((flat < 0) | (flat >= c)) & (flat != ii))
     if bad.size:
         m = int(bad[0])
@@ -233,29 +234,29 @@ def _num(x: float) -> str:
     return f"{float(x):g}"
 
 
-def explain(problem: Problem, rows: int | None = None) -> Result:
+def explain(problem: Problem, rows: int | None = None, *, argmax: bool = False, progress=None) -> Result:
     """Compute the loss over the whole batch and the trace for the first `rows` samples."""
     o = problem.options
-    per_sample, shares = per_sample_losses(problem.logits, problem.target, o)
-    numerator = float(per_sample.sum())
+    b = batch_loss(problem.logits, problem.target, o, argmax=argmax, progress=progress)
     with np.errstate(all="ignore"):
         if o.reduction == "mean":
-            denominator = float(shares.sum())
-            loss: float | np.ndarray = numerator / denominator if denominator else float("nan")
+            denominator = b.denominator
+            loss: float | np.ndarray = b.total / denominator if denominator else float("nan")
         elif o.reduction == "sum":
-            denominator, loss = 1.0, numerator
+            denominator, loss = 1.0, b.total
         else:
             denominator = float("nan")
-            loss = per_sample.reshape(problem.sample_shape)
+            loss = b.losses.reshape(problem.sample_shape)
             if not problem.sample_shape:
                 loss = float(loss)
+    live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
-    trace = _trace(problem, np.arange(k), denominator)
-    notes = _notes(problem, per_sample, shares, denominator)
-    return Result(problem, trace, per_sample, shares, numerator, denominator, loss, notes)
+    trace = _trace(problem, np.arange(k), b.losses, denominator)
+    notes = _notes(problem, b.losses, live)
+    return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes)
 
 
-def _trace(problem: Problem, rows: np.ndarray, denominator: float) -> Trace:
+def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: float) -> Trace:
     o = problem.options
     c = problem.num_classes
     z = problem.logits[rows].astype(np.float64)
@@ -269,8 +270,12 @@ def _trace(problem: Problem, rows: np.ndarray, denominator: float) -> Trace:
         log_probs = shifted - np.log(row_sum)[:, None]
         target, ignored = target_distribution(tgt, o.label_smoothing, c, o.ignore_index, problem.soft)
         coef = target * o.weight if o.weight is not None else target
-        fn = soft_losses if problem.soft else index_losses
-        loss, share = fn(log_probs, tgt, o)
+        loss = losses[rows].astype(np.float64)
+        if problem.soft:
+            share = np.ones(len(rows))
+        else:
+            w = o.weight if o.weight is not None else np.ones(c)
+            share = np.where(ignored, 0.0, w[np.where(ignored, 0, tgt)])
         if problem.soft:
             labels = p_true = neg_log_p = None
         else:
@@ -303,46 +308,9 @@ def _trace(problem: Problem, rows: np.ndarray, denominator: float) -> Trace:
     )
 
 
-def _notes(
-    problem: Problem, per_sample: np.ndarray, shares: np.ndarray, denominator: float
-) -> tuple[Note, ...]:
+def _notes(problem: Problem, per_sample: np.ndarray, live: int) -> tuple[Note, ...]:
     o = problem.options
-    notes: list[Note] = []
-    z = problem.logits
-    if not np.isfinite(z).all():
-        with np.errstate(all="ignore"):
-            pos_inf = np.isposinf(z).any(axis=1)
-            has_nan = np.isnan(z).any(axis=1)
-            all_neg = np.isneginf(z).all(axis=1)
-        for key, mask in (
-            ("nan_logit", has_nan),
-            ("posinf_logit", pos_inf),
-            ("all_neginf", all_neg),
-        ):
-            hit = np.flatnonzero(mask)
-            if hit.size:
-                notes.append(
-                    Note(
-                        key,
-                        {
-                            "at": _where(int(hit[0]), problem.sample_shape),
-                            "count": hit.size,
-                        },
-                    )
-                )
-        if not problem.soft:
-            ok = problem.target != o.ignore_index
-            rows = np.flatnonzero(ok)
-            neg = rows[np.isneginf(z[rows, problem.target[rows]])]
-            if neg.size:
-                notes.append(
-                    Note(
-                        "neginf_target",
-                        {"at": _where(int(neg[0]), problem.sample_shape)},
-                    )
-                )
-        if o.label_smoothing > 0 and np.isneginf(z).any():
-            notes.append(Note("neginf_smoothing", {}))
+    notes = list(_nonfinite_notes(problem, per_sample))
     if not problem.soft:
         ignored = problem.target == o.ignore_index
         if 0 <= o.ignore_index < problem.num_classes:
@@ -353,7 +321,42 @@ def _notes(
         elif ignored.any():
             notes.append(Note("some_ignored", {"n": int(ignored.sum()), "ii": o.ignore_index}))
         if o.weight is not None and o.reduction == "mean":
-            notes.append(Note("weighted_mean", {"denominator": denominator}))
+            notes.append(Note("weighted_mean", {}))
     elif o.weight is not None and o.reduction == "mean":
         notes.append(Note("soft_weighted_mean", {"n": problem.num_samples}))
     return tuple(notes)
+
+
+def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
+    """Explain, as PyTorch's answer, every sample whose loss is nan or inf."""
+    bad = np.flatnonzero(~np.isfinite(per_sample))
+    if not bad.size:
+        return []
+    o = problem.options
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for start in range(0, bad.size, 65536):
+        rows = bad[start : start + 65536]
+        z = np.asarray(problem.logits[rows])
+        with np.errstate(all="ignore"):
+            kinds = {
+                "nan_logit": np.isnan(z).any(axis=1),
+                "posinf_logit": np.isposinf(z).any(axis=1),
+                "all_neginf": np.isneginf(z).all(axis=1),
+            }
+            if problem.soft:
+                kinds["neginf_soft"] = np.isneginf(z).any(axis=1)
+            else:
+                y = problem.target[rows]
+                kinds["neginf_target"] = np.isneginf(z[np.arange(len(rows)), y])
+                if o.label_smoothing > 0:
+                    kinds["neginf_smoothing"] = np.isneginf(z).any(axis=1)
+        claimed = np.zeros(len(rows), bool)
+        for key, mask in kinds.items():
+            mask = mask & ~claimed
+            claimed |= mask
+            hits = np.flatnonzero(mask)
+            if hits.size:
+                first.setdefault(key, int(rows[hits[0]]))
+                count[key] = count.get(key, 0) + int(hits.size)
+    return [Note(key, {"at": _where(first[key], problem.sample_shape), "count": count[key]}) for key in first]

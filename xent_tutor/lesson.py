@@ -272,18 +272,14 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
 def _reduction_section(result: Result, lang: str, f) -> Section:
     p = result.problem
     o = p.options
+    tr = result.trace
     s = Section(t("stage.reduce", lang), [], key="reduce")
-    losses = result.per_sample
     if o.reduction == "none":
         s.why.append(t("stage.reduce.none", lang))
-        shown = ", ".join(f(x) for x in losses[:MAX_TERMS])
-        more = len(losses) - MAX_TERMS
-        tail = ", " + t("terms_more", lang, n=more) if more > 0 else ""
-        s.lines.append(f"[{shown}{tail}]")
+        s.lines.append("[" + _terms(tr.loss, result.problem.num_samples, ", ", lang, f) + "]")
         return s
-    live_mask = np.ones(len(losses), bool) if p.soft else p.target != o.ignore_index
-    live = losses[live_mask]
-    terms = _sum_text(live, lang, f)
+    shown = ~tr.ignored
+    terms = _terms(tr.loss[shown], result.live, " + ", lang, f)
     if o.reduction == "sum":
         s.why.append(t("stage.reduce.sum", lang))
         s.lines.append(f"{terms} = {f(result.loss)}")
@@ -294,13 +290,12 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
         denom = str(p.num_samples)
     elif o.weight is not None:
         s.why.append(t("stage.reduce.mean_weighted", lang))
-        shares = result.shares[live_mask]
-        denom = _sum_text(shares, lang, f)
-        denom = f"({denom})" if len(shares) > 1 else denom
+        denom = _terms(tr.sample_weight[shown], result.live, " + ", lang, f)
+        denom = f"({denom})" if result.live > 1 else denom
     else:
         s.why.append(t("stage.reduce.mean", lang))
-        denom = str(len(live))
-    numer = f"({terms})" if len(live) > 1 else terms
+        denom = str(result.live)
+    numer = f"({terms})" if result.live > 1 else terms
     s.lines.append(f"{numer} / {denom} = {f(result.loss)}")
     if not result.denominator:
         s.why.append(t("stage.reduce.nan", lang))
@@ -308,9 +303,10 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     return s
 
 
-def _sum_text(values: np.ndarray, lang: str, f) -> str:
-    if len(values) == 0:
+def _terms(values: np.ndarray, total: int, sep: str, lang: str, f) -> str:
+    """The first few terms of a sum written out, and how many more there are."""
+    if total == 0:
         return "0"
-    shown = " + ".join(f(x) for x in values[:MAX_TERMS])
-    more = len(values) - MAX_TERMS
-    return shown + (" + " + t("terms_more", lang, n=more) if more > 0 else "")
+    shown = [f(x) for x in values[:MAX_TERMS]]
+    more = total - len(shown)
+    return sep.join(shown) + (sep + t("terms_more", lang, n=more) if more > 0 else "")
