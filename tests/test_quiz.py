@@ -32,9 +32,7 @@ def test_expected_values_hand_derived():
     assert round(s["loss"].expected, 4) == 0.6945
 
 
-@pytest.mark.parametrize(
-    "answer, ok", [(0.6945, True), (0.69451, True), (0.6946, True), (0.69, False), (0.7, False)]
-)
+@pytest.mark.parametrize("answer, ok", [(0.6945, True), (0.69451, True), (0.6946, True), (0.69, False), (0.7, False)])
 def test_tolerance_fits_four_decimals(answer, ok):
     assert q.check(steps()["loss"], answer).correct is ok
 

@@ -91,6 +91,9 @@ def _root(
     """A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage."""
 
 
+JSON_ROWS = 1000  # stage rows in --format json unless --rows says otherwise
+
+
 @app.command()
 def explain(
     logits: Annotated[
@@ -101,20 +104,23 @@ def explain(
         str | None,
         typer.Option(help="Class indices like '[0, 1]', or class probabilities shaped like the logits."),
     ] = None,
-    weight: Annotated[
-        str | None, typer.Option(help="Per-class weights, one per class (list, file or '-').")
-    ] = None,
-    ignore_index: Annotated[
-        int, typer.Option(help="Label value whose samples are left out of the loss.")
-    ] = -100,
+    weight: Annotated[str | None, typer.Option(help="Per-class weights, one per class (list, file or '-').")] = None,
+    ignore_index: Annotated[int, typer.Option(help="Label value whose samples are left out of the loss.")] = -100,
     label_smoothing: Annotated[float, typer.Option(help="Label smoothing ε, between 0 and 1.")] = 0.0,
     reduction: Annotated[str, typer.Option(help="mean, sum or none.")] = "mean",
+    class_dim: Annotated[
+        int,
+        typer.Option(help="Dimension of the logits that holds the classes (PyTorch: 1; -1 for (N, T, V))."),
+    ] = 1,
     exercise: Annotated[
         str | None, typer.Option(help="Explain a stored exercise by id (see 'xent exercises').")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, markdown or value.")] = "table",
     precision: Annotated[int, typer.Option(help="Decimals shown (display only).")] = 4,
-    rows: Annotated[int, typer.Option(help="Samples shown in each stage's table.")] = 20,
+    rows: Annotated[int | None, typer.Option(help="Samples shown in each stage (default 20; json 1000).")] = None,
+    top: Annotated[int, typer.Option(help="Also list the K samples with the highest loss.")] = 0,
+    output: Annotated[str | None, typer.Option(help="Write the per-sample losses to a .npy or .csv file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes and no progress bar.")] = False,
     width: Annotated[int | None, typer.Option(help="Terminal width to lay the tables out for.")] = None,
 ) -> None:
     """Show how CrossEntropyLoss turns logits into a loss, stage by stage.
@@ -128,8 +134,10 @@ def explain(
         raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
     if not 0 <= precision <= 17:
         raise XentError("bad_precision", "precision", value=precision)
-    if rows < 1:
+    if rows is not None and rows < 1:
         raise XentError("bad_rows", "rows", value=rows)
+    if top < 0:
+        raise XentError("bad_top", "top", value=top)
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -138,25 +146,46 @@ def explain(
         label_smoothing=label_smoothing,
         reduction=reduction,
         exercise=exercise,
+        class_dim=class_dim,
     )
-    result = run_explain(req, typer.get_binary_stream("stdin"), rows=None if fmt == "json" else rows)
+    lesson_view = fmt in ("table", "markdown")
+    shown = rows or (JSON_ROWS if fmt == "json" else 20)
+    with _progress_bar(quiet) as progress:
+        result = run_explain(req, typer.get_binary_stream("stdin"), rows=shown, argmax=lesson_view, progress=progress)
     lang = _lang()
+    if output is not None:
+        from pathlib import Path
+
+        from .outputs import write_losses
+
+        write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape))
+    summary = None
+    if top or (lesson_view and result.problem.num_samples > len(result.trace.rows)):
+        from .core import summarize
+
+        summary = summarize(result, top)
+    if fmt in ("value", "json") and not quiet:
+        _warn_notes(result, lang)
     if fmt == "value":
         from .render import render_value
 
-        _warn_notes(result, lang)
         sys.stdout.write(render_value(result) + "\n")
     elif fmt == "json":
-        from .render import render_json
+        from .render import write_json
 
-        _warn_notes(result, lang)
-        sys.stdout.write(render_json(result) + "\n")
+        write_json(result, sys.stdout, summary)
     else:
-        from .lesson import build
+        from .lesson import build, summary_sections
 
         console = _console(width)
         budget = _class_budget(console.width, precision)
         lesson = build(result, precision, lang, budget)
+        if class_dim != 1 and len(result.problem.logits_shape) > 1:
+            lesson.notes.insert(0, _text("class_dim_note", lang, dim=class_dim))
+        if quiet:
+            lesson.notes.clear()
+        if summary is not None:
+            lesson.sections += summary_sections(result, summary, lang, precision)
         if fmt == "markdown":
             from .render import render_markdown
 
@@ -165,6 +194,46 @@ def explain(
             from .render import render_rich
 
             render_rich(lesson, console)
+
+
+def _text(key: str, lang: str, **params: Any) -> str:
+    from .text import t
+
+    return t(key, lang, **params)
+
+
+class _progress_bar:
+    """A rich.progress bar on stderr for work that runs past half a second; none off a terminal."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+        self.started = 0.0
+
+    def __enter__(self) -> Any:
+        import time
+
+        self.started = time.monotonic()
+        return self.update if self.enabled else None
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        if self.bar is None:
+            if time.monotonic() - self.started < 0.5 or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("cross-entropy", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _warn_notes(result: Any, lang: str) -> None:
@@ -206,9 +275,7 @@ def quiz(
     exercise: Annotated[str | None, typer.Option(help="Practise a stored exercise by id.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
     difficulty: Annotated[str, typer.Option(help="easy, medium or hard.")] = "easy",
-    mode: Annotated[
-        str, typer.Option(help="steps (every stage, the default) or final (the loss only).")
-    ] = "steps",
+    mode: Annotated[str, typer.Option(help="steps (every stage, the default) or final (the loss only).")] = "steps",
     rounds: Annotated[int, typer.Option(help="Problems in a row before the summary.")] = 1,
     answer: Annotated[
         str | None,

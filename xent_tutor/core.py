@@ -105,11 +105,17 @@ class Result:
     notes: tuple[Note, ...]
 
 
-def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None = None) -> Problem:
+def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None = None, class_dim: int = 1) -> Problem:
     """Validate shapes, labels and options as PyTorch would, plus what a learner gets wrong."""
     options = _check_options(options or Options())
     z = np.asarray(logits)
     t = np.asarray(target)
+    if class_dim != 1 and z.ndim >= 2:
+        if not -z.ndim <= class_dim < z.ndim or class_dim in (0, -z.ndim):
+            raise XentError("bad_class_dim", "class_dim", dim=class_dim, ndim=z.ndim)
+        if t.shape == z.shape:
+            t = np.moveaxis(t, class_dim, 1)
+        z = np.moveaxis(z, class_dim, 1)
     if z.dtype.kind not in "iuf":
         raise XentError("not_numeric", "logits")
     if z.ndim == 0:
@@ -360,3 +366,80 @@ def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
                 first.setdefault(key, int(rows[hits[0]]))
                 count[key] = count.get(key, 0) + int(hits.size)
     return [Note(key, {"at": _where(first[key], problem.sample_shape), "count": count[key]}) for key in first]
+
+
+@dataclass(frozen=True)
+class Top:
+    """One of the highest-loss samples."""
+
+    index: int  # flattened sample index
+    label: int | None
+    p_true: float | None
+    predicted: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Where a big batch's loss comes from: spread of the per-sample losses and the worst ones."""
+
+    count: int  # finite losses summarised
+    mean: float
+    median: float
+    maximum: float
+    edges: np.ndarray  # histogram bin edges
+    counts: np.ndarray  # samples per bin
+    accuracy: float | None  # argmax == label over non-ignored samples
+    top: tuple[Top, ...]
+
+
+HIST_BINS = 8
+TOP_BLOCK = 1 << 20
+
+
+def summarize(result: Result, top: int = 0, bins: int = HIST_BINS) -> Summary:
+    """Mean, median, max, a histogram and the `top` highest losses of the non-ignored samples."""
+    p = result.problem
+    losses = result.per_sample
+    keep = np.ones(len(losses), bool) if p.soft else p.target != p.options.ignore_index
+    keep &= np.isfinite(losses)
+    values = losses[keep]
+    if values.size:
+        hi = float(values.max())
+        counts, edges = np.histogram(values, bins=bins, range=(0.0, hi if hi > 0 else 1.0))
+        mean = float(values.sum(dtype=np.float64) / values.size)
+        median = float(np.median(values))
+    else:
+        hi = mean = median = float("nan")
+        counts, edges = np.zeros(bins, int), np.linspace(0, 1, bins + 1)
+    del values
+    accuracy = None
+    if result.correct >= 0 and result.live:
+        accuracy = result.correct / result.live
+    return Summary(int(keep.sum()), mean, median, hi, edges, counts, accuracy, _top(result, keep, top))
+
+
+def _top(result: Result, keep: np.ndarray, k: int) -> tuple[Top, ...]:
+    if k <= 0:
+        return ()
+    losses = result.per_sample
+    best = np.empty(0, dtype=np.int64)
+    for start in range(0, len(losses), TOP_BLOCK):  # blockwise: no full-size index array
+        idx = np.flatnonzero(keep[start : start + TOP_BLOCK]) + start
+        if idx.size > k:
+            idx = idx[np.argpartition(losses[idx], -k)[-k:]]
+        best = np.concatenate([best, idx])
+        if best.size > k:
+            best = best[np.argpartition(losses[best], -k)[-k:]]
+    best = best[np.argsort(-losses[best].astype(np.float64), kind="stable")]
+    p = result.problem
+    z = np.asarray(p.logits[best], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        logp = z - z.max(axis=1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    out = []
+    for i, m in enumerate(best):
+        label = None if p.soft else int(p.target[m])
+        p_true = None if label is None else float(np.exp(logp[i, label]))
+        out.append(Top(int(m), label, p_true, int(np.argmax(z[i])), float(losses[m])))
+    return tuple(out)

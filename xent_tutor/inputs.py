@@ -211,9 +211,7 @@ def _shape(data: object, where: str, source: str | None, at: tuple[int, ...]) ->
         if s != first and len(at) == 0 and len(s) == len(first) == 1:
             raise XentError("ragged_row", where, row=i, got=s[0], want=first[0], src=source)
         if s != first:
-            raise XentError(
-                "ragged", where, loc=(*at, i), got=_describe(s), want=_describe(first), src=source
-            )
+            raise XentError("ragged", where, loc=(*at, i), got=_describe(s), want=_describe(first), src=source)
     return (len(data), *first)
 
 

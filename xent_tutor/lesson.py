@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import Result
+from .core import Result, Summary
 from .text import note, t
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding
+BAR_WIDTH = 30
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Section:
     rows: list[list[Cell]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     key: str = ""
+    more: str = ""  # the "… N more rows …" line under the table, if rows were elided
+    left: tuple[int, ...] = (0,)  # columns aligned left; the rest are numbers, aligned right
 
 
 @dataclass
@@ -42,7 +45,6 @@ class Lesson:
     legend: str
     sections: list[Section]
     notes: list[str]
-    more_rows: str  # the "… N more rows …" line, empty when every row is shown
 
 
 def fmt(x: float, precision: int) -> str:
@@ -52,8 +54,8 @@ def fmt(x: float, precision: int) -> str:
         return "nan"
     if np.isinf(x):
         return "inf" if x > 0 else "-inf"
-    if abs(x) >= 1e7:
-        return f"{x:.{precision}e}"
+    if abs(x) >= 1e7 or 0 < abs(x) < 0.5 * 10.0**-precision:
+        return f"{x:.{max(precision - 1, 1)}e}"
     text = f"{x:.{precision}f}"
     return "0" + text[2:] if text.startswith("-0") and not text.strip("-0.") else text
 
@@ -155,10 +157,12 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
 
     sections.append(_loss_section(result, row_names, lang, f))
     sections.append(_reduction_section(result, lang, f))
+    hidden = p.num_samples - len(tr.rows)
     for number, section in enumerate(sections, 1):
         section.title = f"{number}. {section.title}"
+        if section.header and hidden:
+            section.more = t("more_rows", lang, n=hidden)
     notes = [note(n.key, n.params, lang) for n in result.notes]
-    hidden = p.num_samples - len(tr.rows)
     legend = t("legend", lang, precision=precision)
     if cols is None or len(cols) < p.num_classes:
         legend += "\n" + t("columns_note", lang, classes=p.num_classes)
@@ -167,7 +171,6 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
         legend,
         sections,
         notes,
-        t("more_rows", lang, n=hidden) if hidden else "",
     )
 
 
@@ -183,9 +186,7 @@ def _label_texts(result: Result, lang: str, f) -> list[str]:
     tr = result.trace
     if tr.labels is None:
         return ["soft"] * len(tr.rows)
-    return [
-        f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)
-    ]
+    return [f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
 
 
 def _class_headers(cols: list[int] | None, c: int, lang: str, cells_row=None) -> list[str]:
@@ -310,3 +311,50 @@ def _terms(values: np.ndarray, total: int, sep: str, lang: str, f) -> str:
     shown = [f(x) for x in values[:MAX_TERMS]]
     more = total - len(shown)
     return sep.join(shown) + (sep + t("terms_more", lang, n=more) if more > 0 else "")
+
+
+def summary_sections(result: Result, summary: Summary, lang: str = "en", precision: int = 4) -> list[Section]:
+    """The spread of a batch's per-sample losses, and its highest-loss samples."""
+    f = lambda x: fmt(x, precision)  # noqa: E731
+    s = Section(t("stage.summary", lang), [], key="summary")
+    s.why.append(
+        t("summary.stats", lang, n=summary.count, mean=f(summary.mean), median=f(summary.median),
+          max=f(summary.maximum))
+    )  # fmt: skip
+    if summary.accuracy is not None:
+        hits = result.correct
+        s.why.append(t("summary.accuracy", lang, pct=f"{100 * summary.accuracy:.1f}", hits=hits, n=result.live))
+    s.header = [t("col.loss_range", lang), t("col.count", lang), ""]
+    s.left = (0, 2)
+    peak = max(int(summary.counts.max()), 1) if summary.counts.size else 1
+    for i, n in enumerate(summary.counts):
+        lo, hi = summary.edges[i], summary.edges[i + 1]
+        bar = "█" * round(BAR_WIDTH * int(n) / peak)
+        s.rows.append([Cell(f"{f(lo)} – {f(hi)}"), Cell(str(int(n))), Cell(bar, dim=False)])
+    out = [s]
+    if summary.top:
+        p = result.problem
+        top = Section(t("stage.top", lang, k=len(summary.top)), [t("stage.top.why", lang)], key="top")
+        name = t("col.index" if len(p.sample_shape) > 1 else "col.row", lang)
+        top.header = [
+            name,
+            t("col.label", lang),
+            t("col.p_true", lang),
+            t("col.predicted", lang),
+            t("col.loss", lang),
+        ]
+        for item in summary.top:
+            where = (
+                "(" + ", ".join(map(str, p.position(item.index))) + ")"
+                if len(p.sample_shape) > 1
+                else str(item.index + 1)
+            )
+            top.rows.append([
+                Cell(where),
+                Cell("soft" if item.label is None else str(item.label)),
+                Cell("—" if item.p_true is None else f(item.p_true)),
+                Cell(str(item.predicted), true=item.predicted == item.label),
+                Cell(f(item.loss), true=True),
+            ])  # fmt: skip
+        out.append(top)
+    return out

@@ -94,9 +94,7 @@ def record(path: Path, session: dict[str, Any], solved: list[str]) -> str | None
             write_atomic(path, data)
             return note
     except OSError as e:
-        raise XentError(
-            "progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)
-        ) from None
+        raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
 
 
 def reset(path: Path) -> None:
@@ -105,9 +103,7 @@ def reset(path: Path) -> None:
         with _locked(path):
             write_atomic(path, empty())
     except OSError as e:
-        raise XentError(
-            "progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)
-        ) from None
+        raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
 
 
 def stage_accuracy(data: dict[str, Any]) -> dict[str, list[int]]:

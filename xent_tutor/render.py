@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .core import Result
+from .core import Result, Summary
 from .lesson import Lesson
 
 if TYPE_CHECKING:
@@ -35,12 +35,11 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
         if s.header:
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
             for i, h in enumerate(s.header):
-                table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
+                table.add_column(h, justify="left" if i in s.left else "right", overflow="fold")
             for row in s.rows:
                 table.add_row(*(_cell(c, Text) for c in row))
-            if lesson.more_rows:
-                more = Text(lesson.more_rows, style="dim")
-                table.add_row(more, *[""] * (len(s.header) - 1))
+            if s.more:
+                table.add_row(Text(s.more, style="dim"), *[""] * (len(s.header) - 1))
             console.print(table)
         for line in s.lines:
             console.print(Text(line, style="bold"))
@@ -63,11 +62,11 @@ def render_markdown(lesson: Lesson) -> str:
         out.append("")
         if s.header:
             out.append("| " + " | ".join(_md(h) for h in s.header) + " |")
-            out.append("|" + "|".join(["---"] + ["---:"] * (len(s.header) - 1)) + "|")
+            out.append("|" + "|".join("---" if i in s.left else "---:" for i in range(len(s.header))) + "|")
             for row in s.rows:
                 out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
-            if lesson.more_rows:
-                out.append("| " + lesson.more_rows + " |" + " |" * (len(s.header) - 1))
+            if s.more:
+                out.append("| " + s.more + " |" + " |" * (len(s.header) - 1))
             out.append("")
         for line in s.lines:
             out += [f"`{line}`", ""]
@@ -99,13 +98,16 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def to_json(result: Result) -> dict[str, Any]:
+def to_json(result: Result, summary: Summary | None = None, arrays: bool = True) -> dict[str, Any]:
     """Every stage by name, the per-sample losses and the loss, as JSON-ready values."""
     p = result.problem
     tr = result.trace
     o = p.options
     loss = result.loss
     per_sample = result.per_sample.reshape(p.sample_shape)
+    if not arrays:
+        per_sample = BIG
+        loss = BIG if o.reduction == "none" else loss
     data: dict[str, Any] = {
         "loss": loss,
         "per_sample_loss": per_sample,
@@ -142,14 +144,73 @@ def to_json(result: Result) -> dict[str, Any]:
         },
         "notes": [n.key for n in result.notes],
     }
+    if result.correct >= 0:
+        data["correct"] = result.correct
+    if summary is not None:
+        data["summary"] = {
+            "count": summary.count,
+            "mean": summary.mean,
+            "median": summary.median,
+            "max": summary.maximum,
+            "histogram": {"edges": summary.edges, "counts": summary.counts},
+            "accuracy": summary.accuracy,
+            "top": [
+                {
+                    "index": item.index,
+                    "position": list(p.position(item.index)),
+                    "label": item.label,
+                    "p_true": item.p_true,
+                    "predicted": item.predicted,
+                    "loss": item.loss,
+                }
+                for item in summary.top
+            ],
+        }
     if len(p.sample_shape) > 1:
         data["stages"]["positions"] = [list(p.position(int(m))) for m in tr.rows]
     return _clean(data)
 
 
-def render_json(result: Result) -> str:
-    """One strict JSON object."""
-    return json.dumps(to_json(result), ensure_ascii=False, allow_nan=False)
+BIG = "__XENT_PER_SAMPLE__"
+
+
+def write_json(result: Result, out: Any, summary: Summary | None = None) -> None:
+    """One strict JSON object; a big per-sample array is streamed instead of built in memory."""
+    data = to_json(result, summary, arrays=False)
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    head, sep, tail = text.partition(json.dumps(BIG))
+    while sep:
+        out.write(head)
+        _stream_array(result.per_sample.reshape(result.problem.sample_shape), out)
+        head, sep, tail = tail.partition(json.dumps(BIG))
+    out.write(head + "\n")
+
+
+def _stream_array(a: np.ndarray, out: Any) -> None:
+    if a.ndim == 0:
+        out.write(json.dumps(_clean(float(a))))
+        return
+    if a.ndim > 1:
+        out.write("[")
+        for i, sub in enumerate(a):
+            out.write("," if i else "")
+            _stream_array(sub, out)
+        out.write("]")
+        return
+    out.write("[")
+    for start in range(0, len(a), 65536):
+        part = ",".join("null" if not math.isfinite(v) else repr(v) for v in a[start : start + 65536].tolist())
+        out.write(("," if start else "") + part)
+    out.write("]")
+
+
+def render_json(result: Result, summary: Summary | None = None) -> str:
+    """One strict JSON object, as a string."""
+    import io
+
+    buf = io.StringIO()
+    write_json(result, buf, summary)
+    return buf.getvalue()
 
 
 def render_value(result: Result) -> str:

@@ -25,6 +25,7 @@ class ExplainRequest:
     label_smoothing: float = 0.0
     reduction: str = "mean"
     exercise: str | None = None
+    class_dim: int = 1
 
 
 def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Problem:
@@ -65,7 +66,7 @@ def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
     labels = _read("labels", req.labels, stdin, used)
     weight = None if req.weight is None else _read("weight", req.weight, stdin, used)
     options = Options(req.reduction, weight, req.ignore_index, req.label_smoothing)
-    return make_problem(logits, labels, options)
+    return make_problem(logits, labels, options, req.class_dim)
 
 
 def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -> np.ndarray:
@@ -76,6 +77,13 @@ def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -
     return read_array(value, name, stdin)
 
 
-def run_explain(req: ExplainRequest, stdin: BinaryIO | None, rows: int | None = 20) -> Result:
+def run_explain(
+    req: ExplainRequest,
+    stdin: BinaryIO | None,
+    rows: int | None = 20,
+    *,
+    argmax: bool = False,
+    progress=None,
+) -> Result:
     """The whole explain pipeline: inputs -> problem -> result."""
-    return explain(build_problem(req, stdin), rows)
+    return explain(build_problem(req, stdin), rows, argmax=argmax, progress=progress)

@@ -177,7 +177,7 @@ def _show_problem(console, qp: q.QuizProblem, lang: str) -> None:
     if qp.options:
         opts = ", ".join(f"{k}={v}" for k, v in qp.options.items())
         first.lines = [t("quiz.options", lang, options=opts)]
-    render_rich(Lesson("", "", [first], [], lesson.more_rows), console, header=False)
+    render_rich(Lesson("", "", [first], []), console, header=False)
 
 
 def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> str:
@@ -254,7 +254,7 @@ def _show_stage(console, qp: q.QuizProblem, step: q.Step, lang: str) -> None:
         row = step.params["row"] - 1
         values = ", ".join(f"{v:.4f}" for v in np.exp(result.trace.logits[row]))
         keep[-1].lines = [t("quiz.exp_line", lang, values=values)]
-    render_rich(Lesson("", "", keep, [], lesson.more_rows), console, header=False)
+    render_rich(Lesson("", "", keep, []), console, header=False)
 
 
 def _summary(console, tally: q.Tally, seconds: float, lang: str) -> None:
