@@ -129,7 +129,26 @@ def main() -> None:
                 labels[-1] = ii
             labels = labels.tolist()
         cases.append(case(f"random-{i}", logits.tolist(), labels, weight, ii, eps, reduction))
-    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}, indent=1) + "\n")
+    # Arrays for the K-dimensional and class-last acceptance cases, as a user would pass them.
+    seg_z = rng.normal(size=(4, 5, 32, 32)).astype(np.float32)
+    seg_y = rng.integers(0, 5, size=(4, 32, 32))
+    seg_y[0, :2, :] = -100
+    lm_z = rng.normal(size=(2, 16, 50)).astype(np.float32) * 3
+    lm_y = rng.integers(0, 50, size=(2, 16))
+    folder = OUT.parent
+    np.save(folder / "seg_logits.npy", seg_z)
+    np.save(folder / "seg_labels.npy", seg_y)
+    np.save(folder / "lm_logits.npy", lm_z)
+    np.save(folder / "lm_labels.npy", lm_y)
+    seg = F.cross_entropy(torch.from_numpy(seg_z).double(), torch.from_numpy(seg_y), reduction="none")
+    lm = F.cross_entropy(torch.from_numpy(lm_z).double().permute(0, 2, 1), torch.from_numpy(lm_y), reduction="none")
+    np.save(folder / "seg_loss_none.npy", seg.numpy())
+    np.save(folder / "lm_loss_none.npy", lm.numpy())
+    # float32 in, float32 out: what PyTorch itself gives for the same arrays.
+    seg32 = F.cross_entropy(torch.from_numpy(seg_z), torch.from_numpy(seg_y)).item()
+    lm32 = F.cross_entropy(torch.from_numpy(lm_z).permute(0, 2, 1), torch.from_numpy(lm_y)).item()
+    extra = {"seg_mean_float32": seg32, "lm_mean_float32": lm32}
+    OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases, **extra}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {OUT}")
 
 
