@@ -37,7 +37,7 @@ def small_chunks(request, monkeypatch):
     monkeypatch.setattr(batch, "PARALLEL_ELEMENTS", 1)
 
 
-@pytest.mark.parametrize("n, c", [(1, 1), (1, 5), (3, 1), (17, 3), (64, 4), (101, 7)])
+@pytest.mark.parametrize("n, c", [(1, 1), (1, 5), (3, 1), (17, 3), (64, 4), (101, 7), (9, 40)])
 @pytest.mark.parametrize("eps", [0.0, 0.3])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_chunked_equals_float64_formula(small_chunks, n, c, eps, weighted):

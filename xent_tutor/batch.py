@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,9 +15,10 @@ if TYPE_CHECKING:
 
 CHUNK_ELEMENTS = 1 << 18  # logits per chunk (1 MiB of float32): stays in L2 between passes
 PARALLEL_ELEMENTS = 1 << 21  # below this, threads cost more than they save
+SMALL_C = 32  # below this many classes a chunk is transposed first
 
 
-@dataclass(frozen=True)
+@dataclass
 class BatchLoss:
     """Every sample's loss, the float64 sums the reduction needs, and the argmax hits."""
 
@@ -78,13 +78,16 @@ class _Kernel:
 
     def run(self, a: int, b: int, out: np.ndarray, done: list[int], slot: int) -> tuple[float, float, int]:
         """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits)."""
-        buf = np.empty((min(self.rows, b - a), self.c), self.dtype)
+        rows = min(self.rows, b - a)
+        # Few classes: lay the chunk out class-major, so every reduction runs over long rows.
+        buf = np.empty((self.c, rows) if self.c < SMALL_C else (rows, self.c), self.dtype)
         total = share = 0.0
         hits = 0
         with np.errstate(all="ignore"):
             for s in range(a, b, self.rows):
                 e = min(b, s + self.rows)
-                loss, sh, hit = self._chunk(s, e, buf[: e - s])
+                part = buf[:, : e - s] if self.c < SMALL_C else buf[: e - s]
+                loss, sh, hit = self._chunk(s, e, part)
                 out[s:e] = loss
                 total += float(loss.sum())
                 share += sh
@@ -95,27 +98,32 @@ class _Kernel:
     def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple[np.ndarray, float, int]:
         c = np.asarray(self.z[s:e])
         t = self.t[s:e]
-        m = c.max(axis=1)
-        np.subtract(c, m[:, None], out=buf)  # the stability shift, in place
-        hit = 0
+        col = self.c < SMALL_C  # buf is (C, rows): reduce over axis 0
+        ax = 0 if col else 1
+        if col:
+            np.copyto(buf, c.T)
+            m = buf.max(axis=0)
+            np.subtract(buf, m, out=buf)  # the stability shift, in place
+        else:
+            m = c.max(axis=1)
+            np.subtract(c, m[:, None], out=buf)
         if self.soft:
             coef = smoothed(np.asarray(t, np.float64), self.o.label_smoothing, self.c)
             if self.w64 is not None:
                 coef = coef * self.w64
-            tz = (buf * coef).sum(axis=1)  # sum_c a_c (z_c - m), before the exponential
-            lse = self._lse(buf)
-            return lse * coef.sum(axis=1) - tz, float(e - s), -1
-        ii = self.o.ignore_index
-        ignored = t == ii
+            tz = (buf * (coef.T if col else coef)).sum(axis=ax)  # sum_c a_c (z_c - m), before exp
+            return self._lse(buf, ax) * coef.sum(axis=1) - tz, float(e - s), -1
+        ignored = t == self.o.ignore_index
         safe = np.where(ignored, 0, t)
+        hit = -1
         if self.argmax:
             hit = int(np.count_nonzero((np.argmax(c, axis=1) == safe) & ~ignored))
-        zy = buf[np.arange(e - s), safe].astype(np.float64)  # z_y - m
+        zy = (c[np.arange(e - s), safe] - m).astype(np.float64)  # z_y - m
         eps = self.o.label_smoothing
         if eps > 0:
             w = self.w if self.w is not None else np.ones(self.c, self.dtype)
-            shifted_sum = (buf @ w).astype(np.float64)  # sum_c w_c (z_c - m)
-        lse = self._lse(buf)
+            shifted_sum = (w @ buf if col else buf @ w).astype(np.float64)  # sum_c w_c (z_c - m)
+        lse = self._lse(buf, ax)
         wy = self.w64[safe] if self.w64 is not None else np.ones(e - s)
         wy[ignored] = 0.0
         loss = wy * (lse - zy)
@@ -127,10 +135,10 @@ class _Kernel:
         return loss, float(wy.sum()), hit
 
     @staticmethod
-    def _lse(buf: np.ndarray) -> np.ndarray:
-        """log(sum(exp(z - m))) per row, exponentials in place, the sum in float64."""
+    def _lse(buf: np.ndarray, axis: int) -> np.ndarray:
+        """log(sum(exp(z - m))) per sample, exponentials in place, the sum in float64."""
         np.exp(buf, out=buf)
-        return np.log(buf.sum(axis=1, dtype=np.float64))
+        return np.log(buf.sum(axis=axis, dtype=np.float64))
 
 
 def workers() -> int:
@@ -161,6 +169,8 @@ def batch_loss(
     if small:
         parts = [kernel.run(0, m, losses, done, 0)]
     else:
+        from concurrent.futures import ThreadPoolExecutor  # only big batches pay for the import
+
         with ThreadPoolExecutor(n) as pool:
             futures = [pool.submit(kernel.run, bounds[i], bounds[i + 1], losses, done, i) for i in range(n)]
             if progress is not None:
@@ -170,7 +180,7 @@ def batch_loss(
         progress(m, m)
     total = sum(p[0] for p in parts)
     share = sum(p[1] for p in parts)
-    correct = sum(p[2] for p in parts) if argmax and target.ndim == 1 else -1
+    correct = sum(p[2] for p in parts) if argmax and target.ndim == 1 and m else -1
     return BatchLoss(losses, total, share, correct)
 
 

@@ -13,7 +13,7 @@ REDUCTIONS = ("mean", "sum", "none")
 SOFT_ROW_SUM_TOL = 1e-3
 
 
-@dataclass(frozen=True)
+@dataclass
 class Options:
     """PyTorch's CrossEntropyLoss options."""
 
@@ -23,7 +23,7 @@ class Options:
     label_smoothing: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Problem:
     """Validated input: logits flattened to (M, C) samples, target flattened to match."""
 
@@ -60,7 +60,7 @@ class Problem:
         return tuple(int(i) for i in np.unravel_index(m, self.sample_shape))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Note:
     """Something worth telling the learner; `key` names a catalogue message."""
 
@@ -68,7 +68,7 @@ class Note:
     params: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Trace:
     """Every stage for the rows a person will read (a prefix of the batch)."""
 
@@ -90,7 +90,7 @@ class Trace:
     grad: np.ndarray | None  # d(reduced loss)/d(logits); None for reduction='none'
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     """The loss, the per-sample losses and the trace."""
 
@@ -368,7 +368,7 @@ def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
     return [Note(key, {"at": _where(first[key], problem.sample_shape), "count": count[key]}) for key in first]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Top:
     """One of the highest-loss samples."""
 
@@ -379,7 +379,7 @@ class Top:
     loss: float
 
 
-@dataclass(frozen=True)
+@dataclass
 class Summary:
     """Where a big batch's loss comes from: spread of the per-sample losses and the worst ones."""
 

@@ -17,7 +17,7 @@ MAX_DRIFT = 2e-3
 SHIFT_ABOVE = 10.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class QuizProblem:
     """A problem a learner works by hand, with where it came from."""
 
@@ -41,7 +41,7 @@ class QuizProblem:
         return make_problem(np.asarray(self.logits), np.asarray(self.labels), options)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Step:
     """One question: which stage, its expected value, hints, and the values of known mistakes."""
 
@@ -60,7 +60,7 @@ class Step:
         return self.prompt or "quiz.prompt." + self.stage
 
 
-@dataclass(frozen=True)
+@dataclass
 class Verdict:
     """The outcome of one answer."""
 

@@ -18,20 +18,20 @@ TRUE_STYLE = "bold green"
 
 
 def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
-    """Print the lesson as titled Rich tables."""
+    """Print the lesson as titled Rich tables, in one write."""
     from rich import box
+    from rich.console import Group
+    from rich.rule import Rule
     from rich.table import Table
     from rich.text import Text
 
+    parts: list = []
     if header:
-        console.rule(Text(lesson.title, style="bold"))
-        console.print(Text(lesson.legend, style="dim"))
+        parts += [Rule(Text(lesson.title, style="bold")), Text(lesson.legend, style="dim")]
     for s in lesson.sections:
         if s.title:
-            console.print()
-            console.print(Text(s.title, style="bold cyan"))
-        for why in s.why:
-            console.print(Text(why, style="italic"))
+            parts += [Text(""), Text(s.title, style="bold cyan")]
+        parts += [Text(why, style="italic") for why in s.why]
         if s.header:
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
             for i, h in enumerate(s.header):
@@ -40,12 +40,11 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
                 table.add_row(*(_cell(c, Text) for c in row))
             if s.more:
                 table.add_row(Text(s.more, style="dim"), *[""] * (len(s.header) - 1))
-            console.print(table)
-        for line in s.lines:
-            console.print(Text(line, style="bold"))
+            parts.append(table)
+        parts += [Text(line, style="bold") for line in s.lines]
     for n in lesson.notes:
-        console.print()
-        console.print(Text("! " + n, style="yellow"))
+        parts += [Text(""), Text("! " + n, style="yellow")]
+    console.print(Group(*parts))
 
 
 def _cell(c, text_cls):

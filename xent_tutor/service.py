@@ -9,12 +9,11 @@ import numpy as np
 
 from .core import Options, Problem, Result, explain, make_problem
 from .errors import XentError
-from .inputs import read_array
 
 DEFAULT_EXERCISE = "article-exercise"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ExplainRequest:
     """What the user asked for, as raw option strings."""
 
@@ -70,6 +69,8 @@ def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
 
 
 def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -> np.ndarray:
+    from .inputs import read_array  # only when there is input to read
+
     if value.strip() == "-":
         if used.get("-"):
             raise XentError("two_stdin", name, other="--" + used["-"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,8 +17,9 @@ DEFAULT_LANG = "en"
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The key -> text table for `lang`."""
-    data = resources.files("xent_tutor").joinpath("locales", f"{lang}.json").read_text("utf-8")
-    return json.loads(data)
+    path = os.path.join(os.path.dirname(__file__), "locales", f"{lang}.json")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def detect_lang(env: dict[str, str] | None = None) -> str:
