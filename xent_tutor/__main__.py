@@ -1,5 +1,5 @@
 """`python -m xent_tutor`."""
 
-from .cli import main
+from .entry import main
 
 main()
