@@ -9,7 +9,6 @@ The torch side is skipped, with a message, when torch is not installed.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
