@@ -21,6 +21,7 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        _LANG.clear()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except XentError as e:
@@ -59,9 +60,10 @@ def _fail(key: str, text: str) -> None:
 
 
 def _lang() -> str:
-    from .text import detect_lang
+    from .text import LANGS, detect_lang
 
-    return os.environ.get("XENT_LANG") or detect_lang()
+    chosen = _LANG.get("lang") or os.environ.get("XENT_LANG")
+    return chosen if chosen in LANGS else detect_lang()
 
 
 app = typer.Typer(
@@ -91,6 +93,9 @@ def _root(
     """A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage."""
 
 
+LangOpt = Annotated[str | None, typer.Option(help="Language: en or zh (default: from LANG / LC_ALL).")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")]
+WidthOpt = Annotated[int | None, typer.Option(help="Lay out for this many columns (default: the terminal's).")]
 JSON_ROWS = 1000  # stage rows in --format json unless --rows says otherwise
 
 
@@ -120,8 +125,14 @@ def explain(
     rows: Annotated[int | None, typer.Option(help="Samples shown in each stage (default 20; json 1000).")] = None,
     top: Annotated[int, typer.Option(help="Also list the K samples with the highest loss.")] = 0,
     output: Annotated[str | None, typer.Option(help="Write the per-sample losses to a .npy or .csv file.")] = None,
+    grad: Annotated[bool, typer.Option("--grad", help="Add the gradient of the loss for every logit.")] = False,
+    export: Annotated[
+        str | None, typer.Option(help="Also save what is shown as .svg, .html or .txt (for slides and notes).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes and no progress bar.")] = False,
-    width: Annotated[int | None, typer.Option(help="Terminal width to lay the tables out for.")] = None,
+    lang: LangOpt = None,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """Show how CrossEntropyLoss turns logits into a loss, stage by stage.
 
@@ -130,6 +141,7 @@ def explain(
     """
     from .service import ExplainRequest, run_explain
 
+    _set_lang(lang)
     if fmt not in FORMATS:
         raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
     if not 0 <= precision <= 17:
@@ -138,6 +150,10 @@ def explain(
         raise XentError("bad_rows", "rows", value=rows)
     if top < 0:
         raise XentError("bad_top", "top", value=top)
+    if export is not None and not export.lower().endswith((".svg", ".html", ".txt")):
+        raise XentError("export_type", "export", path=export)
+    if width is not None and width < 40:
+        raise XentError("bad_width", "width", value=width)
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -166,6 +182,8 @@ def explain(
         summary = summarize(result, top)
     if fmt in ("value", "json") and not quiet:
         _warn_notes(result, lang)
+    if grad and result.problem.options.reduction == "none" and not quiet:
+        sys.stderr.write("xent: note: " + _text("grad_none", lang) + "\n")
     if fmt == "value":
         from .render import render_value
 
@@ -173,13 +191,18 @@ def explain(
     elif fmt == "json":
         from .render import write_json
 
-        write_json(result, sys.stdout, summary)
+        full_grad = None
+        if grad:
+            from .core import gradient
+
+            full_grad = gradient(result)
+        write_json(result, sys.stdout, summary, grad=grad, full_grad=full_grad)
     else:
         from .lesson import build, summary_sections
 
-        console = _console(width)
+        console = _console(width, no_color, record=export is not None)
         budget = _class_budget(console.width, precision)
-        lesson = build(result, precision, lang, budget)
+        lesson = build(result, precision, lang, budget, grad=grad, pictures=fmt == "table")
         if class_dim != 1 and len(result.problem.logits_shape) > 1:
             lesson.notes.insert(0, _text("class_dim_note", lang, dim=class_dim))
         if quiet:
@@ -194,6 +217,31 @@ def explain(
             from .render import render_rich
 
             render_rich(lesson, console)
+        if export is not None:
+            _export(console, lesson, export, fmt, lang)
+
+
+def _export(console: Any, lesson: Any, path: str, fmt: str, lang: str) -> None:
+    """Save exactly what was shown, atomically, as SVG, HTML or text."""
+    from pathlib import Path
+
+    from .outputs import write_text
+
+    if fmt == "markdown":  # nothing went through the console: record the lesson now
+        from .render import render_rich
+
+        console = _console(console.width, False, record=True, quiet=True)
+        render_rich(lesson, console)
+    suffix = path.lower().rsplit(".", 1)[-1]
+    title = _text("title", lang)
+    if suffix == "svg":
+        text = console.export_svg(title=title)
+    elif suffix == "html":
+        text = console.export_html()
+    else:
+        text = console.export_text()
+    write_text(Path(path), text, "export")
+    sys.stderr.write("xent: " + _text("export_done", lang, path=path) + "\n")
 
 
 def _text(key: str, lang: str, **params: Any) -> str:
@@ -243,10 +291,32 @@ def _warn_notes(result: Any, lang: str) -> None:
         sys.stderr.write("xent: note: " + note(n.key, n.params, lang) + "\n")
 
 
-def _console(width: int | None) -> Any:
+def _console(width: int | None, no_color: bool = False, record: bool = False, quiet: bool = False) -> Any:
+    """A Console per invocation: NO_COLOR, FORCE_COLOR and the terminal width are read now."""
+    import io
+
     from rich.console import Console
 
-    return Console(width=width, highlight=False, soft_wrap=False)
+    return Console(
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        no_color=no_color or None,
+        record=record,
+        file=io.StringIO() if quiet else None,
+    )
+
+
+_LANG: dict[str, str] = {}
+
+
+def _set_lang(lang: str | None) -> None:
+    from .text import LANGS
+
+    if lang is not None:
+        if lang not in LANGS:
+            raise XentError("bad_lang", "lang", value=lang)
+        _LANG["lang"] = lang
 
 
 def _class_budget(width: int, precision: int) -> int:
@@ -283,7 +353,9 @@ def quiz(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json (with --answer).")] = "table",
     progress_file: ProgressOpt = None,
-    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+    lang: LangOpt = None,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """Practise: compute each stage yourself; xent checks, hints and names the likely mistake.
 
@@ -293,6 +365,7 @@ def quiz(
     from . import quiz as q
     from .session import grade, run_session
 
+    _set_lang(lang)
     if difficulty not in q.DIFFICULTIES:
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if mode not in q.MODES:
@@ -306,7 +379,7 @@ def quiz(
         if exercise is None and seed is None:
             raise XentError("answer_needs_exercise", "answer")
         raise typer.Exit(grade(exercise, seed, difficulty, answer, fmt, lang))
-    console = _console(width)
+    console = _console(width, no_color)
     code = run_session(console, exercise, seed, difficulty, mode, rounds, _progress_path(progress_file), lang)
     raise typer.Exit(code)
 
@@ -314,15 +387,18 @@ def quiz(
 @app.command()
 def exercises(
     progress_file: ProgressOpt = None,
-    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+    lang: LangOpt = None,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """List the stored exercises, and which ones you have solved.
 
-    Example: xent exercises
+    Example: xent exercises --lang zh
     """
     from .session import list_exercises
 
-    list_exercises(_console(width), _progress_path(progress_file), _lang())
+    _set_lang(lang)
+    list_exercises(_console(width, no_color), _progress_path(progress_file), _lang())
 
 
 @app.command()
@@ -330,7 +406,9 @@ def progress(
     reset: Annotated[bool, typer.Option("--reset", help="Delete the quiz history.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Reset without asking.")] = False,
     progress_file: ProgressOpt = None,
-    width: Annotated[int | None, typer.Option(help="Terminal width.")] = None,
+    lang: LangOpt = None,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """Show quiz history and per-stage accuracy; --reset starts over.
 
@@ -338,10 +416,11 @@ def progress(
     """
     from .session import reset_progress, show_progress
 
+    _set_lang(lang)
     path = _progress_path(progress_file)
     if reset:
-        raise typer.Exit(reset_progress(_console(width), path, yes, _lang()))
-    show_progress(_console(width), path, _lang())
+        raise typer.Exit(reset_progress(_console(width, no_color), path, yes, _lang()))
+    show_progress(_console(width, no_color), path, _lang())
 
 
 def main() -> None:

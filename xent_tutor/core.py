@@ -32,6 +32,7 @@ class Problem:
     options: Options
     logits_shape: tuple[int, ...]  # as given: (C,), (N, C) or (N, C, d1, ..., dK)
     sample_shape: tuple[int, ...]  # shape of the per-sample loss: (), (N,) or (N, d1, ..., dK)
+    class_dim: int = 1  # where the user's logits keep the classes
 
     @property
     def soft(self) -> bool:
@@ -130,13 +131,13 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
     if options.weight is not None and options.weight.shape != (c,):
         raise XentError("weight_length", "weight", got=options.weight.size, classes=c)
     if t.shape == z.shape:
-        return _soft_problem(z, t, options, c)
+        return _soft_problem(z, t, options, c, class_dim)
     sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
     if t.shape != sample_shape:
         _shape_error(z.shape, t.shape, sample_shape)
     labels = _check_labels(t, c, options.ignore_index, sample_shape)
     z2 = np.moveaxis(z, 1, -1).reshape(-1, c) if batched else z.reshape(1, c)
-    return Problem(z2, labels.reshape(-1), options, z.shape, sample_shape)
+    return Problem(z2, labels.reshape(-1), options, z.shape, sample_shape, class_dim)
 
 
 def _check_options(o: Options) -> Options:
@@ -197,7 +198,7 @@ def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...])
     return flat
 
 
-def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int) -> Problem:
+def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_dim: int) -> Problem:
     if t.dtype.kind not in "iuf":
         raise XentError("not_numeric", "labels")
     if options.ignore_index >= 0:
@@ -222,7 +223,7 @@ def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int) -> Pro
     if bad.size:
         m = int(bad[0])
         raise XentError("soft_sum", "labels", at=_where(m, sample_shape), value=_num(sums[m]))
-    return Problem(z2, t2, options, z.shape, sample_shape)
+    return Problem(z2, t2, options, z.shape, sample_shape, class_dim)
 
 
 def _where(m: int, sample_shape: tuple[int, ...]) -> int | tuple[int, ...]:
@@ -290,10 +291,7 @@ def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: 
             picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
             p_true = np.where(ignored, np.nan, np.exp(picked))
             neg_log_p = np.where(ignored, np.nan, -picked)
-        grad = None
-        if o.reduction != "none":
-            total = coef.sum(axis=1, keepdims=True)
-            grad = np.where(ignored[:, None], 0.0, (total * probs - coef) / denominator)
+        grad = None if o.reduction == "none" else _grad(probs, coef, ignored, denominator)
     return Trace(
         rows,
         z,
@@ -312,6 +310,38 @@ def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: 
         loss,
         grad,
     )
+
+
+def _grad(probs: np.ndarray, coef: np.ndarray, ignored: np.ndarray, denominator: float) -> np.ndarray:
+    """d(reduced loss)/dz = ((sum_c a_c) p - a) / D per sample, with a = w * t; 0 where ignored."""
+    with np.errstate(all="ignore"):
+        g = (coef.sum(axis=1, keepdims=True) * probs - coef) / denominator
+    g[ignored] = 0.0
+    return g
+
+
+def gradient(result: Result) -> np.ndarray | None:
+    """The gradient of the reduced loss for every logit, in the shape the user gave the logits."""
+    p = result.problem
+    o = p.options
+    if o.reduction == "none":
+        return None
+    c = p.num_classes
+    out = np.empty((p.num_samples, c))
+    step = max(1, (1 << 16) // c)
+    for start in range(0, p.num_samples, step):
+        rows = np.arange(start, min(p.num_samples, start + step))
+        z = np.asarray(p.logits[rows], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            probs = e / e.sum(axis=1, keepdims=True)
+        t, ignored = target_distribution(p.target[rows], o.label_smoothing, c, o.ignore_index, p.soft)
+        coef = t * o.weight if o.weight is not None else t
+        out[rows] = _grad(probs, coef, ignored, result.denominator)
+    if len(p.logits_shape) == 1:
+        return out.reshape(c)
+    shaped = np.moveaxis(out.reshape(*p.sample_shape, c), -1, 1)
+    return np.moveaxis(shaped, 1, p.class_dim) if p.class_dim != 1 else shaped
 
 
 def _notes(problem: Problem, per_sample: np.ndarray, live: int) -> tuple[Note, ...]:

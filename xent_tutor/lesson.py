@@ -33,6 +33,7 @@ class Section:
     rows: list[list[Cell]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     key: str = ""
+    pre: bool = False  # lines are a picture: keep them unwrapped and monospaced
     more: str = ""  # the "… N more rows …" line under the table, if rows were elided
     left: tuple[int, ...] = (0,)  # columns aligned left; the rest are numbers, aligned right
 
@@ -100,7 +101,15 @@ def _argmax(v: np.ndarray) -> int | None:
     return int(np.argmax(clean)) if v.size else None
 
 
-def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12) -> Lesson:
+def build(
+    result: Result,
+    precision: int = 4,
+    lang: str = "en",
+    budget: int = 12,
+    *,
+    grad: bool = False,
+    pictures: bool = False,
+) -> Lesson:
     """The whole lesson for `result`, with at most `budget` class columns per table."""
     p = result.problem
     tr = result.trace
@@ -139,6 +148,9 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
     s.key, s.title, s.why = "softmax", t("stage.softmax", lang), [t("stage.softmax.why", lang)]
     sections.append(s)
 
+    if pictures:
+        sections.append(_bars(result, row_names, cols, lang, f))
+
     s = grid(tr.target, [])
     s.key, s.title, s.why = "target", t("stage.target", lang), [_target_why(result, lang, f)]
     sections.append(s)
@@ -156,11 +168,24 @@ def build(result: Result, precision: int = 4, lang: str = "en", budget: int = 12
         sections.append(s)
 
     sections.append(_loss_section(result, row_names, lang, f))
+    if pictures and tr.p_true is not None:
+        curve = _curve(result, row_names, lang, f)
+        if curve is not None:
+            sections.append(curve)
     sections.append(_reduction_section(result, lang, f))
+    if grad and tr.grad is not None:
+        s = grid(tr.grad, [])
+        s.key, s.title = "grad", t("stage.grad", lang)
+        s.why = [t("stage.grad.why", lang, d=f(result.denominator)), t("stage.grad.intuition", lang)]
+        s.lines = _grad_example(result, row_names, lang, f)
+        sections.append(s)
     hidden = p.num_samples - len(tr.rows)
-    for number, section in enumerate(sections, 1):
-        section.title = f"{number}. {section.title}"
-        if section.header and hidden:
+    number = 0
+    for section in sections:
+        if section.key not in PICTURES:
+            number += 1
+            section.title = f"{number}. {section.title}"
+        if section.header and hidden and section.key != "bars":
             section.more = t("more_rows", lang, n=hidden)
     notes = [note(n.key, n.params, lang) for n in result.notes]
     legend = t("legend", lang, precision=precision)
@@ -358,3 +383,100 @@ def summary_sections(result: Result, summary: Summary, lang: str = "en", precisi
             ])  # fmt: skip
         out.append(top)
     return out
+
+
+PICTURES = ("bars", "curve")  # drawn between the stages, not numbered as stages
+BAR_CELLS = 24
+BAR_ROWS = 5
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def _bar(p: float) -> str:
+    """A horizontal bar of length p * BAR_CELLS, in eighths of a cell."""
+    if not np.isfinite(p) or p <= 0:
+        return ""
+    eighths = round(min(p, 1.0) * BAR_CELLS * 8)
+    return "█" * (eighths // 8) + _EIGHTHS[eighths % 8].strip()
+
+
+def _bars(result: Result, row_names: list[str], cols: list[int] | None, lang: str, f) -> Section:
+    """Each shown row's softmax as horizontal bars, the true class marked."""
+    tr = result.trace
+    s = Section(t("stage.bars", lang), [t("stage.bars.why", lang)], key="bars", left=(0, 1, 3))
+    s.header = [t("col.row", lang), t("col.class_name", lang), t("col.p", lang), ""]
+    for i in range(min(len(tr.rows), BAR_ROWS)):
+        true = _true_class(result, i) if tr.labels is not None else None
+        shown = (
+            cols
+            if cols is not None
+            else sorted({*(k for k in [true] if k is not None), *np.argsort(-np.nan_to_num(tr.probs[i]))[:3].tolist()})
+        )
+        for n, k in enumerate(shown):
+            mark = " *" if k == true else ""
+            p = float(tr.probs[i, k])
+            s.rows.append([Cell(row_names[i] if n == 0 else ""), Cell(f"{k}{mark}", true=k == true),
+                           Cell(f(p), true=k == true), Cell(_bar(p), true=k == true)])  # fmt: skip
+    return s
+
+
+def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, height: int = 10) -> Section | None:
+    """-ln p against p as a text plot, with each shown sample placed on it."""
+    tr = result.trace
+    live = [
+        (row_names[i], float(tr.p_true[i]))
+        for i in range(len(tr.rows))
+        if not tr.ignored[i] and np.isfinite(tr.p_true[i])
+    ]
+    if not live:
+        return None
+    worst = max(-np.log(max(p, 1e-300)) for _, p in live)
+    top = float(min(12.0, max(4.0, np.ceil(worst))))
+    grid = [[" "] * width for _ in range(height)]
+
+    def cell(p: float) -> tuple[int, int]:
+        y = min(top, -np.log(max(p, 1e-300)))
+        return height - 1 - round(y / top * (height - 1)), min(width - 1, int(p * width))
+
+    for x in range(width):
+        r, c = cell((x + 0.5) / width)
+        grid[r][c] = "·"
+    legend = []
+    for n, (name, p) in enumerate(live[:9], 1):
+        r, c = cell(p)
+        grid[r][c] = str(n)
+        legend.append(f"{n} = {t('col.row', lang)} {name}: p = {f(p)}, −ln p = {f(-np.log(max(p, 1e-300)))}")
+    lines = []
+    for r, row in enumerate(grid):
+        label = f"{top:5.1f} ┤" if r == 0 else ("  0.0 ┤" if r == height - 1 else "      │")
+        lines.append(label + "".join(row))
+    lines.append("      └" + "─" * width)
+    axis = "0" + " " * (width // 2 - 3) + "0.5" + " " * (width - width // 2 - 2) + "1"
+    lines.append("       " + axis + "  " + t("curve.axis_p", lang))
+    lines.append("  ↑ " + t("curve.axis_loss", lang))
+    s = Section(t("stage.curve", lang), [t("stage.curve.why", lang)], key="curve", pre=True)
+    s.lines = [lines[-1], *lines[:-1], *legend]
+    return s
+
+
+def _grad_example(result: Result, row_names: list[str], lang: str, f) -> list[str]:
+    """The gradient formula with the numbers of the first counted row written in."""
+    tr = result.trace
+    o = result.problem.options
+    live = np.flatnonzero(~tr.ignored)
+    if not live.size or result.problem.num_classes > 6:
+        return []
+    i = int(live[0])
+    w = o.weight if o.weight is not None else np.ones(result.problem.num_classes)
+    coef = tr.target[i] * w
+    return [
+        t(
+            "stage.grad.example",
+            lang,
+            row=row_names[i],
+            a=f(coef.sum()),
+            p=", ".join(f(x) for x in tr.probs[i]),
+            wt=", ".join(f(x) for x in coef),
+            d=f(result.denominator),
+            g=", ".join(f(x) for x in tr.grad[i]),
+        )
+    ]

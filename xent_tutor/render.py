@@ -41,7 +41,10 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
             if s.more:
                 table.add_row(Text(s.more, style="dim"), *[""] * (len(s.header) - 1))
             parts.append(table)
-        parts += [Text(line, style="bold") for line in s.lines]
+        if s.pre:
+            parts += [Text(line, no_wrap=True, overflow="crop") for line in s.lines]
+        else:
+            parts += [Text(line, style="bold") for line in s.lines]
     for n in lesson.notes:
         parts += [Text(""), Text("! " + n, style="yellow")]
     console.print(Group(*parts))
@@ -67,8 +70,11 @@ def render_markdown(lesson: Lesson) -> str:
             if s.more:
                 out.append("| " + s.more + " |" + " |" * (len(s.header) - 1))
             out.append("")
-        for line in s.lines:
-            out += [f"`{line}`", ""]
+        if s.pre:
+            out += ["```", *s.lines, "```", ""]
+        else:
+            for line in s.lines:
+                out += [f"`{line}`", ""]
     for n in lesson.notes:
         out += [f"> {n}", ""]
     return "\n".join(out).rstrip() + "\n"
@@ -173,9 +179,17 @@ def to_json(result: Result, summary: Summary | None = None, arrays: bool = True)
 BIG = "__XENT_PER_SAMPLE__"
 
 
-def write_json(result: Result, out: Any, summary: Summary | None = None) -> None:
+def write_json(
+    result: Result,
+    out: Any,
+    summary: Summary | None = None,
+    grad: bool = False,
+    full_grad: np.ndarray | None = None,
+) -> None:
     """One strict JSON object; a big per-sample array is streamed instead of built in memory."""
     data = to_json(result, summary, arrays=False)
+    if grad:
+        data["grad"] = _clean(full_grad) if full_grad is not None else None
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)
     head, sep, tail = text.partition(json.dumps(BIG))
     while sep:
@@ -203,12 +217,12 @@ def _stream_array(a: np.ndarray, out: Any) -> None:
     out.write("]")
 
 
-def render_json(result: Result, summary: Summary | None = None) -> str:
+def render_json(result: Result, summary: Summary | None = None, full_grad: np.ndarray | None = None) -> str:
     """One strict JSON object, as a string."""
     import io
 
     buf = io.StringIO()
-    write_json(result, buf, summary)
+    write_json(result, buf, summary, grad=full_grad is not None, full_grad=full_grad)
     return buf.getvalue()
 
 

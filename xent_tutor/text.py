@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .errors import XentError
 
-LANGS = ("en",)
+LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
 
 

@@ -148,6 +148,10 @@ def main() -> None:
     seg32 = F.cross_entropy(torch.from_numpy(seg_z), torch.from_numpy(seg_y)).item()
     lm32 = F.cross_entropy(torch.from_numpy(lm_z).permute(0, 2, 1), torch.from_numpy(lm_y)).item()
     extra = {"seg_mean_float32": seg32, "lm_mean_float32": lm32}
+    # Autograd of the mean loss for the class-last input, in the user's (N, T, V) layout.
+    lm_leaf = torch.from_numpy(lm_z).double().requires_grad_(True)
+    F.cross_entropy(lm_leaf.permute(0, 2, 1), torch.from_numpy(lm_y), label_smoothing=0.1).backward()
+    np.save(folder / "lm_grad_smooth.npy", lm_leaf.grad.numpy())
     OUT.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases, **extra}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {OUT}")
 
