@@ -120,3 +120,26 @@ def test_npy_is_memory_mapped_not_copied(batch):
     assert isinstance(z, np.memmap)
     p = make_problem(z, y)
     assert p.logits.dtype == np.float32 and np.shares_memory(p.logits, z)
+
+
+def test_progress_bar_only_on_a_terminal_and_after_half_a_second(monkeypatch):
+    import io
+
+    from xent_tutor import cli
+
+    clock = iter([0.0, 0.1, 0.9, 1.0, 1.1])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    err = io.StringIO()
+    err.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", err)
+    bar = cli._progress_bar(quiet=False)
+    with bar as update:
+        update(10, 100)  # 0.1 s: too early for a bar
+        assert bar.bar is None
+        update(50, 100)  # 0.9 s: the bar appears
+        assert bar.bar is not None
+    with cli._progress_bar(quiet=True) as update:
+        assert update is None
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # not a terminal
+    with cli._progress_bar(quiet=False) as update:
+        assert update is None
