@@ -70,6 +70,7 @@ app = typer.Typer(
     cls=_Group,
     name="xent",
     help="A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage.",
+    epilog="Example: xent explain    (the article's exercise, every stage)",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -137,6 +138,8 @@ def explain(
     """Show how CrossEntropyLoss turns logits into a loss, stage by stage.
 
     With no input it explains the article's exercise.
+
+    \b
     Example: xent explain --logits '[[2.0, 0.5, -1.0]]' --labels '[0]' --label-smoothing 0.1
     """
     from .service import ExplainRequest, run_explain
@@ -359,6 +362,7 @@ def quiz(
 ) -> None:
     """Practise: compute each stage yourself; xent checks, hints and names the likely mistake.
 
+    \b
     Example: xent quiz --exercise article-exercise --mode final
     Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
     """
@@ -393,6 +397,7 @@ def exercises(
 ) -> None:
     """List the stored exercises, and which ones you have solved.
 
+    \b
     Example: xent exercises --lang zh
     """
     from .session import list_exercises
@@ -412,6 +417,7 @@ def progress(
 ) -> None:
     """Show quiz history and per-stage accuracy; --reset starts over.
 
+    \b
     Example: xent progress --reset --yes
     """
     from .session import reset_progress, show_progress
