@@ -98,3 +98,26 @@ def test_progress_callback_reaches_the_end(monkeypatch):
         progress=lambda d, t: seen.append((d, t)),
     )
     assert seen[-1] == (1000, 1000)
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_k_dimensional_logits_are_not_copied_and_cross_chunk_boundaries(small_chunks, tmp_path, soft):
+    from xent_tutor.core import Positions, explain, make_problem
+    from xent_tutor.inputs import read_array
+
+    rng = np.random.default_rng(11)
+    z = rng.normal(size=(3, 4, 5, 2)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    mm = read_array(str(tmp_path / "z.npy"), "logits")
+    if soft:
+        t = rng.random((3, 4, 5, 2))
+        t /= t.sum(axis=1, keepdims=True)
+    else:
+        t = rng.integers(0, 4, (3, 5, 2))
+    p = make_problem(mm, t, Options("none", None, -100, 0.1))
+    assert isinstance(p.logits, Positions) and np.shares_memory(p.logits.z3, mm)
+    rows = np.moveaxis(z, 1, -1).reshape(-1, 4)  # the copy PyTorch's layout would need
+    assert np.array_equal(p.logits[3:27], rows[3:27]) and np.array_equal(p.logits[[0, 29, 7]], rows[[0, 29, 7]])
+    flat_t = np.moveaxis(t, 1, -1).reshape(-1, 4) if soft else t.reshape(-1)
+    want = direct(rows, flat_t, Options("none", None, -100, 0.1))
+    np.testing.assert_allclose(explain(p).per_sample, want, rtol=2e-6, atol=2e-6)

@@ -27,7 +27,7 @@ class Options:
 class Problem:
     """Validated input: logits flattened to (M, C) samples, target flattened to match."""
 
-    logits: np.ndarray  # (M, C)
+    logits: np.ndarray | Positions  # (M, C): a view, or rows gathered on demand for (N, C, d...)
     target: np.ndarray  # (M,) int64 class indices, or (M, C) float64 probabilities
     options: Options
     logits_shape: tuple[int, ...]  # as given: (C,), (N, C) or (N, C, d1, ..., dK)
@@ -136,8 +136,53 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
     if t.shape != sample_shape:
         _shape_error(z.shape, t.shape, sample_shape)
     labels = _check_labels(t, c, options.ignore_index, sample_shape)
-    z2 = np.moveaxis(z, 1, -1).reshape(-1, c) if batched else z.reshape(1, c)
-    return Problem(z2, labels.reshape(-1), options, z.shape, sample_shape, class_dim)
+    return Problem(_samples(z), labels.reshape(-1), options, z.shape, sample_shape, class_dim)
+
+
+class Positions:
+    """(N, C, d1, ..., dK) logits seen as (M, C) samples without a copy: rows are gathered on demand."""
+
+    ndim = 2
+
+    def __init__(self, z: np.ndarray) -> None:
+        self.z3 = z.reshape(z.shape[0], z.shape[1], -1)
+        n, c, self.per = self.z3.shape
+        self.shape = (n * self.per, c)
+        self.dtype = z.dtype
+        self.size = n * self.per * c
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, _ = key.indices(self.shape[0])
+            parts = []
+            m = start
+            while m < stop:  # a slice of samples: whole runs of positions of one batch item
+                n, s0 = divmod(m, self.per)
+                s1 = min(self.per, s0 + stop - m)
+                parts.append(self.z3[n, :, s0:s1].T)
+                m += s1 - s0
+            if not parts:
+                return np.empty((0, self.shape[1]), self.dtype)
+            return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        n, s = np.divmod(np.asarray(key), self.per)
+        return self.z3[n, :, s]
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        full = np.moveaxis(self.z3, 1, -1).reshape(self.shape)
+        return full if dtype is None else full.astype(dtype)
+
+
+def _samples(z: np.ndarray) -> np.ndarray | Positions:
+    """The logits as (M, C) rows of samples: a view when the classes are last in memory."""
+    if z.ndim == 1:
+        return z.reshape(1, -1)
+    if z.ndim == 2:
+        return z
+    last = np.moveaxis(z, 1, -1)
+    return last.reshape(-1, z.shape[1]) if last.flags.c_contiguous else Positions(z)
 
 
 def _check_options(o: Options) -> Options:
@@ -206,24 +251,23 @@ def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_
     t = t.astype(np.float64, copy=False)
     batched = z.ndim >= 2
     sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
-    z2 = np.moveaxis(z, 1, -1).reshape(-1, c) if batched else z.reshape(1, c)
-    t2 = np.moveaxis(t, 1, -1).reshape(-1, c) if batched else t.reshape(1, c)
-    bad = np.argwhere(~np.isfinite(t2) | (t2 < 0))
+    axis = 1 if batched else 0
+
+    def sample(index: tuple[int, ...]) -> int:
+        pos = (index[0], *index[2:]) if batched else ()
+        return int(np.ravel_multi_index(pos, sample_shape)) if pos else 0
+
+    bad = np.argwhere(~np.isfinite(t) | (t < 0))
     if bad.size:
-        m, k = (int(v) for v in bad[0])
-        raise XentError(
-            "soft_negative",
-            "labels",
-            at=_where(m, sample_shape),
-            cls=k,
-            value=_num(t2[m, k]),
-        )
-    sums = t2.sum(axis=1)
+        index = tuple(int(v) for v in bad[0])
+        m = sample(index)
+        raise XentError("soft_negative", "labels", at=_where(m, sample_shape), cls=index[axis], value=_num(t[index]))
+    sums = t.sum(axis=axis).reshape(-1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > SOFT_ROW_SUM_TOL)
     if bad.size:
         m = int(bad[0])
         raise XentError("soft_sum", "labels", at=_where(m, sample_shape), value=_num(sums[m]))
-    return Problem(z2, t2, options, z.shape, sample_shape, class_dim)
+    return Problem(_samples(z), _samples(t), options, z.shape, sample_shape, class_dim)
 
 
 def _where(m: int, sample_shape: tuple[int, ...]) -> int | tuple[int, ...]:
