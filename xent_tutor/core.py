@@ -22,6 +22,17 @@ class Options:
     ignore_index: int = -100
     label_smoothing: float = 0.0
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Options:
+        """Options as an exercise file writes them (any missing one takes PyTorch's default)."""
+        weight = d.get("weight")
+        return cls(
+            reduction=d.get("reduction", "mean"),
+            weight=None if weight is None else np.asarray(weight, dtype=np.float64),
+            ignore_index=int(d.get("ignore_index", -100)),
+            label_smoothing=float(d.get("label_smoothing", 0.0)),
+        )
+
 
 @dataclass
 class Problem:

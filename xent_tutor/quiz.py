@@ -30,15 +30,7 @@ class QuizProblem:
 
     def core(self) -> Problem:
         """The validated core problem."""
-        o = self.options
-        weight = o.get("weight")
-        options = Options(
-            reduction=o.get("reduction", "mean"),
-            weight=None if weight is None else np.asarray(weight, dtype=np.float64),
-            ignore_index=int(o.get("ignore_index", -100)),
-            label_smoothing=float(o.get("label_smoothing", 0.0)),
-        )
-        return make_problem(np.asarray(self.logits), np.asarray(self.labels), options)
+        return make_problem(np.asarray(self.logits), np.asarray(self.labels), Options.from_dict(self.options))
 
 
 @dataclass

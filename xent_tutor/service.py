@@ -32,14 +32,7 @@ def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Pr
     from .exercises import get
 
     ex = get(exercise_id)
-    opts = {**ex.options, **(overrides or {})}
-    weight = opts.get("weight")
-    options = Options(
-        reduction=opts.get("reduction", "mean"),
-        weight=None if weight is None else np.asarray(weight, dtype=np.float64),
-        ignore_index=int(opts.get("ignore_index", -100)),
-        label_smoothing=float(opts.get("label_smoothing", 0.0)),
-    )
+    options = Options.from_dict({**ex.options, **(overrides or {})})
     return make_problem(np.asarray(ex.logits), np.asarray(ex.labels), options)
 
 
