@@ -403,14 +403,13 @@ def _notes(problem: Problem, per_sample: np.ndarray, live: int) -> tuple[Note, .
     o = problem.options
     notes = list(_nonfinite_notes(problem, per_sample))
     if not problem.soft:
-        ignored = problem.target == o.ignore_index
         if 0 <= o.ignore_index < problem.num_classes:
             notes.append(Note("ignore_real_class", {"ii": o.ignore_index}))
-        if ignored.all() and problem.num_samples:
+        if live == 0 and problem.num_samples:
             key = "all_ignored_mean" if o.reduction == "mean" else "all_ignored"
             notes.append(Note(key, {"n": problem.num_samples}))
-        elif ignored.any():
-            notes.append(Note("some_ignored", {"n": int(ignored.sum()), "ii": o.ignore_index}))
+        elif live < problem.num_samples:
+            notes.append(Note("some_ignored", {"n": problem.num_samples - live, "ii": o.ignore_index}))
         if o.weight is not None and o.reduction == "mean":
             notes.append(Note("weighted_mean", {}))
     elif o.weight is not None and o.reduction == "mean":
