@@ -25,12 +25,12 @@ class _Group(TyperGroup):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except XentError as e:
-            _fail(e.key, str(_message(e)))
+            _fail(_message(e))
             rv = EXIT_USAGE
         except typer.TyperException as e:
             ctx = getattr(e, "ctx", None)
             hint = f" (see '{ctx.command_path if ctx else 'xent'} --help')"
-            _fail("usage", e.format_message() + hint)
+            _fail(e.format_message() + hint)
             rv = getattr(e, "exit_code", EXIT_USAGE)
         except typer.Abort:
             rv = 130
@@ -39,7 +39,7 @@ class _Group(TyperGroup):
         except Exception as e:  # a bug: one line, not a traceback, unless debugging
             if os.environ.get("XENT_DEBUG"):
                 raise
-            _fail("internal", f"internal error ({type(e).__name__}: {e}); please report it")
+            _fail(f"internal error ({type(e).__name__}: {e}); please report it")
             rv = 1
         if not standalone_mode:
             return rv
@@ -52,7 +52,7 @@ def _message(e: XentError) -> str:
     return message(e, _lang())
 
 
-def _fail(key: str, text: str) -> None:
+def _fail(text: str) -> None:
     from .text import t
 
     sys.stderr.write(t("err.prefix", _lang()) + text + "\n")

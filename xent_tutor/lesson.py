@@ -127,7 +127,7 @@ def build(
             cells += _class_cells(result, values[i], i, cols, f)
             cells += [Cell(v[i]) for _, v in tail]
             rows.append(cells)
-        header += _class_headers(cols, p.num_classes, lang, cells_row=rows[0] if rows else None)
+        header += _class_headers(cols, p.num_classes, lang)
         header += [h for h, _ in tail]
         return Section("", [], header, rows)
 
@@ -214,7 +214,7 @@ def _label_texts(result: Result, lang: str, f) -> list[str]:
     return [f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
 
 
-def _class_headers(cols: list[int] | None, c: int, lang: str, cells_row=None) -> list[str]:
+def _class_headers(cols: list[int] | None, c: int, lang: str) -> list[str]:
     if cols is None:
         return [t("col.true", lang), t("col.largest", lang)]
     out = []

@@ -133,7 +133,7 @@ def to_json(result: Result, summary: Summary | None = None, arrays: bool = True)
         "rows_shown": len(tr.rows),
         "stages": {
             "logits": tr.logits,
-            "labels": tr.labels if tr.labels is not None else None,
+            "labels": tr.labels,
             "row_max": tr.row_max,
             "shifted": tr.shifted,
             "exp": tr.exp,

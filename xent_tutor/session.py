@@ -193,11 +193,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> st
         hints += [t("quiz.hint", lang, text=h.get(lang) or h["en"]) for h in get(qp.exercise_id).hints]
     used = 0
     while True:
-        try:
-            raw = reader.read("> ")
-        except KeyboardInterrupt:
-            raise
-        text = raw.strip()
+        text = reader.read("> ").strip()
         word = text.lower()
         if not text:
             continue
