@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xent_tutor.errors import XentError
 from xent_tutor.inputs import parse_csv, parse_list, read_array
@@ -126,3 +128,25 @@ def test_stdin_text_csv_and_npy():
     with pytest.raises(XentError) as e:
         read_array("-", "logits", io.BytesIO(b"   "))
     assert e.value.key == "empty"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='[]{},.-+0123456789eEinfa \n"x', max_size=40))
+def test_random_text_gives_an_array_or_the_one_error(text):
+    try:
+        a = parse_list(text, "logits")
+    except XentError as e:
+        assert str(e).startswith("--logits: ")
+    else:
+        assert a.dtype.kind in "if" and a.size
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789.,-\n ab", max_size=40))
+def test_random_csv_gives_an_array_or_the_one_error(text):
+    try:
+        a = parse_csv(text, "labels")
+    except XentError as e:
+        assert str(e).startswith("--labels: ")
+    else:
+        assert a.size
