@@ -254,3 +254,17 @@ def test_many_rows_are_elided():
     assert "(1.0986 + 1.0986" in r.stdout and "46 more terms" in r.stdout
     assert "loss = 1.0986" in r.stdout
     assert "50 samples: mean 1.0986, median 1.0986, max 1.0986" in r.stdout
+
+
+@pytest.mark.parametrize("labels", ["[99999999999999999999]", "[1e300]", "99999999999999999999"])
+def test_huge_labels_are_named_not_wrapped(labels):
+    r = xent("explain", "--logits", "[[1, 2]]", "--labels", labels)
+    assert r.exit_code == 2 and len(r.stderr.splitlines()) == 1
+    assert "-9223372036854775808" not in r.stderr
+
+
+def test_huge_integer_in_a_csv(tmp_path):
+    path = tmp_path / "y.csv"
+    path.write_text("9223372036854775808\n")
+    r = xent("explain", "--logits", "[[1, 2]]", "--labels", str(path))
+    assert r.exit_code == 2 and "out of range" in r.stderr and len(r.stderr.splitlines()) == 1

@@ -239,19 +239,20 @@ def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...])
                 at=_where(m, sample_shape),
                 value=_num(flat[m]),
             )
-    flat = flat.astype(np.int64, copy=False)
+    # Range first, on the values as given: a huge float or uint64 must not wrap when cast.
     bad = np.flatnonzero(((flat < 0) | (flat >= c)) & (flat != ii))
     if bad.size:
         m = int(bad[0])
+        value = flat[m].item()
         raise XentError(
             "label_range",
             "labels",
             at=_where(m, sample_shape),
-            value=int(flat[m]),
+            value=_num(value) if isinstance(value, float) else value,
             top=c - 1,
             ii=ii,
         )
-    return flat
+    return flat.astype(np.int64, copy=False)
 
 
 def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_dim: int) -> Problem:

@@ -251,5 +251,8 @@ def parse_csv(text: str, where: str, source: str | None = None) -> np.ndarray:
             all_int = all_int and bool(_INT.match(f))
             row.append(int(f) if _INT.match(f) else float(f))
         rows.append(row)
-    arr = np.array(rows, dtype=np.int64 if all_int else np.float64)
+    try:
+        arr = np.array(rows, dtype=np.int64 if all_int else np.float64)
+    except OverflowError:  # a whole number beyond int64: keep it as a float (and let checks name it)
+        arr = np.array(rows, dtype=np.float64)
     return arr[:, 0] if width == 1 else arr
