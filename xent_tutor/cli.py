@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +23,8 @@ class _Group(TyperGroup):
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
         _LANG.clear()
+        # numpy's RuntimeWarnings (overflow in exp, 0/0) are PyTorch's answers, explained in notes.
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except XentError as e:
