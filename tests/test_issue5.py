@@ -147,6 +147,19 @@ def test_export(tmp_path, suffix, marker):
 def test_export_bad_name(tmp_path):
     r = xent("explain", "--export", str(tmp_path / "lesson.pdf"))
     assert r.exit_code == 2 and "use a .svg, .html or .txt" in r.stderr
+    r = xent("explain", "--export", str(tmp_path / "lesson.svg"), "-f", "json")
+    assert r.exit_code == 2 and "saves the table view" in r.stderr and r.stdout == ""
+
+
+def test_svg_export_is_well_formed_xml(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    path = tmp_path / "lesson.svg"
+    xent("explain", "--export", str(path))
+    root = ET.fromstring(path.read_text("utf-8"))
+    assert root.tag.endswith("svg")
+    text = "".join(root.itertext())
+    assert "Raw" in text and "0.6945" in text.replace("\xa0", " ")
 
 
 # --- terminal manners ------------------------------------------------------------------------

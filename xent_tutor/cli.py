@@ -158,6 +158,8 @@ def explain(
         raise XentError("bad_top", "top", value=top)
     if export is not None and not export.lower().endswith((".svg", ".html", ".txt")):
         raise XentError("export_type", "export", path=export)
+    if export is not None and fmt != "table":
+        raise XentError("export_format", "export", format=fmt)
     if width is not None and width < 40:
         raise XentError("bad_width", "width", value=width)
     req = ExplainRequest(
@@ -224,20 +226,15 @@ def explain(
 
             render_rich(lesson, console)
         if export is not None:
-            _export(console, lesson, export, fmt, lang)
+            _export(console, export, lang)
 
 
-def _export(console: Any, lesson: Any, path: str, fmt: str, lang: str) -> None:
+def _export(console: Any, path: str, lang: str) -> None:
     """Save exactly what was shown, atomically, as SVG, HTML or text."""
     from pathlib import Path
 
     from .outputs import write_text
 
-    if fmt == "markdown":  # nothing went through the console: record the lesson now
-        from .render import render_rich
-
-        console = _console(console.width, False, record=True, quiet=True)
-        render_rich(lesson, console)
     suffix = path.lower().rsplit(".", 1)[-1]
     title = _text("title", lang)
     if suffix == "svg":
@@ -297,10 +294,8 @@ def _warn_notes(result: Any, lang: str) -> None:
         sys.stderr.write("xent: note: " + note(n.key, n.params, lang) + "\n")
 
 
-def _console(width: int | None, no_color: bool = False, record: bool = False, quiet: bool = False) -> Any:
+def _console(width: int | None, no_color: bool = False, record: bool = False) -> Any:
     """A Console per invocation: NO_COLOR, FORCE_COLOR and the terminal width are read now."""
-    import io
-
     from rich.console import Console
 
     return Console(
@@ -309,7 +304,6 @@ def _console(width: int | None, no_color: bool = False, record: bool = False, qu
         soft_wrap=False,
         no_color=no_color or None,
         record=record,
-        file=io.StringIO() if quiet else None,
     )
 
 
