@@ -33,31 +33,9 @@ def compute_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype in (np.float32, np.float16) else np.dtype(np.float64)
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Stable log-softmax over the last axis: (z - max) - log(sum(exp(z - max)))."""
-    with np.errstate(all="ignore"):
-        shifted = z - z.max(axis=1, keepdims=True) if z.size else z.astype(np.float64)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 def smoothed(t: np.ndarray, eps: float, c: int) -> np.ndarray:
     """(1 - eps) * t + eps / C."""
     return t * (1.0 - eps) + eps / c if eps > 0 else t
-
-
-def target_distribution(
-    target: np.ndarray, eps: float, c: int, ignore_index: int, soft: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """The target distribution t (one-hot, smoothed or soft) and the ignored mask."""
-    if soft:
-        return smoothed(target, eps, c), np.zeros(len(target), bool)
-    ignored = target == ignore_index
-    live = np.flatnonzero(~ignored)
-    onehot = np.zeros((len(target), c))
-    onehot[live, target[live]] = 1.0
-    t = smoothed(onehot, eps, c)
-    t[ignored] = 0.0
-    return t, ignored
 
 
 class _Kernel:

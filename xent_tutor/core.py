@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .batch import batch_loss, compute_dtype, target_distribution
+from .batch import batch_loss, compute_dtype, smoothed
 from .errors import XentError
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -59,11 +59,6 @@ class Problem:
     def num_samples(self) -> int:
         """M: rows, or positions for K-dimensional input."""
         return self.logits.shape[0]
-
-    @property
-    def unbatched(self) -> bool:
-        """True for 1-D logits with one label."""
-        return len(self.logits_shape) == 1
 
     def position(self, m: int) -> tuple[int, ...]:
         """The index tuple of flattened sample m in the per-sample loss's shape."""
@@ -319,53 +314,62 @@ def explain(problem: Problem, rows: int | None = None, *, argmax: bool = False, 
     return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes)
 
 
-def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: float) -> Trace:
-    o = problem.options
-    c = problem.num_classes
-    z = problem.logits[rows].astype(np.float64)
-    tgt = problem.target[rows]
+def _softmax(z: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The softmax stages of float64 rows: max, shifted, exponentials, row sums, probabilities."""
     with np.errstate(all="ignore"):
-        row_max = z.max(axis=1) if z.size else np.zeros(len(rows))
+        row_max = z.max(axis=1) if z.size else np.zeros(len(z))
         shifted = z - row_max[:, None]
         e = np.exp(shifted)
         row_sum = e.sum(axis=1)
-        probs = e / row_sum[:, None]
-        log_probs = shifted - np.log(row_sum)[:, None]
-        target, ignored = target_distribution(tgt, o.label_smoothing, c, o.ignore_index, problem.soft)
-        coef = target * o.weight if o.weight is not None else target
-        loss = losses[rows].astype(np.float64)
-        if problem.soft:
-            share = np.ones(len(rows))
-        else:
-            w = o.weight if o.weight is not None else np.ones(c)
-            share = np.where(ignored, 0.0, w[np.where(ignored, 0, tgt)])
-        if problem.soft:
-            labels = p_true = neg_log_p = None
-        else:
-            labels = tgt
-            safe = np.where(ignored, 0, labels)
-            picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
-            p_true = np.where(ignored, np.nan, np.exp(picked))
-            neg_log_p = np.where(ignored, np.nan, -picked)
-        grad = None if o.reduction == "none" else _grad(probs, coef, ignored, denominator)
-    return Trace(
-        rows,
-        z,
-        row_max,
-        shifted,
-        e,
-        row_sum,
-        probs,
-        log_probs,
-        target,
-        labels,
-        ignored,
-        p_true,
-        neg_log_p,
-        share,
-        loss,
-        grad,
+        return row_max, shifted, e, row_sum, e / row_sum[:, None]
+
+
+def _targets(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For these rows: the target distribution t, the ignored mask, and a = w * t."""
+    o = problem.options
+    target, ignored = target_distribution(
+        problem.target[rows], o.label_smoothing, problem.num_classes, o.ignore_index, problem.soft
     )
+    return target, ignored, target * o.weight if o.weight is not None else target
+
+
+def target_distribution(
+    target: np.ndarray, eps: float, c: int, ignore_index: int, soft: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The target distribution t (one-hot, smoothed or soft) and the ignored mask."""
+    if soft:
+        return smoothed(np.asarray(target, np.float64), eps, c), np.zeros(len(target), bool)
+    ignored = target == ignore_index
+    live = np.flatnonzero(~ignored)
+    onehot = np.zeros((len(target), c))
+    onehot[live, target[live]] = 1.0
+    t = smoothed(onehot, eps, c)
+    t[ignored] = 0.0
+    return t, ignored
+
+
+def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: float) -> Trace:
+    o = problem.options
+    z = np.asarray(problem.logits[rows], dtype=np.float64)
+    row_max, shifted, e, row_sum, probs = _softmax(z)
+    with np.errstate(all="ignore"):
+        log_probs = shifted - np.log(row_sum)[:, None]
+    target, ignored, coef = _targets(problem, rows)
+    labels = p_true = neg_log_p = None
+    if problem.soft:
+        share = np.ones(len(rows))
+    else:
+        labels = problem.target[rows]
+        safe = np.where(ignored, 0, labels)
+        w = o.weight if o.weight is not None else np.ones(problem.num_classes)
+        share = np.where(ignored, 0.0, w[safe])
+        picked = np.take_along_axis(log_probs, safe[:, None], axis=1)[:, 0]
+        p_true = np.where(ignored, np.nan, np.exp(picked))
+        neg_log_p = np.where(ignored, np.nan, -picked)
+    grad = None if o.reduction == "none" else _grad(probs, coef, ignored, denominator)
+    loss = losses[rows].astype(np.float64)
+    return Trace(rows, z, row_max, shifted, e, row_sum, probs, log_probs, target, labels, ignored,
+                 p_true, neg_log_p, share, loss, grad)  # fmt: skip
 
 
 def _grad(probs: np.ndarray, coef: np.ndarray, ignored: np.ndarray, denominator: float) -> np.ndarray:
@@ -387,12 +391,8 @@ def gradient(result: Result) -> np.ndarray | None:
     step = max(1, (1 << 16) // c)
     for start in range(0, p.num_samples, step):
         rows = np.arange(start, min(p.num_samples, start + step))
-        z = np.asarray(p.logits[rows], dtype=np.float64)
-        with np.errstate(all="ignore"):
-            e = np.exp(z - z.max(axis=1, keepdims=True))
-            probs = e / e.sum(axis=1, keepdims=True)
-        t, ignored = target_distribution(p.target[rows], o.label_smoothing, c, o.ignore_index, p.soft)
-        coef = t * o.weight if o.weight is not None else t
+        probs = _softmax(np.asarray(p.logits[rows], dtype=np.float64))[-1]
+        _, ignored, coef = _targets(p, rows)
         out[rows] = _grad(probs, coef, ignored, result.denominator)
     if len(p.logits_shape) == 1:
         return out.reshape(c)
