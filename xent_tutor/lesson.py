@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,14 +77,9 @@ def choose_columns(result: Result, budget: int) -> list[int] | None:
         order = np.argsort(-np.nan_to_num(tr.logits.max(axis=0), nan=-np.inf), kind="stable")
     for k in (int(i) for i in order):
         cols = sorted({*keep, k})
-        if len(cols) + _gaps(cols, c) <= budget:
+        if len(_with_gaps(cols, c)) <= budget:
             keep = cols
     return sorted(keep)
-
-
-def _gaps(cols: list[int], c: int) -> int:
-    edges = [-1, *cols, c]
-    return sum(1 for a, b in itertools.pairwise(edges) if b - a > 1)
 
 
 def _true_class(result: Result, row: int) -> int | None:
@@ -118,7 +112,7 @@ def build(
     row_names = [_row_name(result, i) for i in range(len(tr.rows))]
     sections: list[Section] = []
 
-    def grid(values: np.ndarray, lead: list[tuple[str, list[str]]], tail=()) -> Section:
+    def grid(key: str, why: list[str], values: np.ndarray, lead: list[tuple[str, list[str]]], tail=()) -> Section:
         header = [t("col.index" if len(p.sample_shape) > 1 else "col.row", lang)]
         header += [h for h, _ in lead]
         rows = []
@@ -129,31 +123,21 @@ def build(
             rows.append(cells)
         header += _class_headers(cols, p.num_classes, lang)
         header += [h for h, _ in tail]
-        return Section("", [], header, rows)
+        return Section(t("stage." + key, lang), why, header, rows, key=key)
 
     labels = _label_texts(result, lang, f)
-    s = grid(tr.logits, [(t("col.label", lang), labels)])
-    s.key, s.title, s.why = "logits", t("stage.logits", lang), [t("stage.logits.why", lang)]
-    sections.append(s)
-
-    s = grid(tr.shifted, [(t("col.max", lang), [f(x) for x in tr.row_max])])
-    s.key, s.title, s.why = "shift", t("stage.shift", lang), [t("stage.shift.why", lang)]
-    sections.append(s)
-
-    s = grid(tr.exp, [], [(t("col.sum", lang), [f(x) for x in tr.row_sum])])
-    s.key, s.title, s.why = "exp", t("stage.exp", lang), [t("stage.exp.why", lang)]
-    sections.append(s)
-
-    s = grid(tr.probs, [], [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])])
-    s.key, s.title, s.why = "softmax", t("stage.softmax", lang), [t("stage.softmax.why", lang)]
-    sections.append(s)
+    sections.append(grid("logits", [t("stage.logits.why", lang)], tr.logits, [(t("col.label", lang), labels)]))
+    row_max = [(t("col.max", lang), [f(x) for x in tr.row_max])]
+    sections.append(grid("shift", [t("stage.shift.why", lang)], tr.shifted, row_max))
+    row_sum = [(t("col.sum", lang), [f(x) for x in tr.row_sum])]
+    sections.append(grid("exp", [t("stage.exp.why", lang)], tr.exp, [], row_sum))
+    p_sum = [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])]
+    sections.append(grid("softmax", [t("stage.softmax.why", lang)], tr.probs, [], p_sum))
 
     if pictures:
         sections.append(_bars(result, row_names, cols, lang, f))
 
-    s = grid(tr.target, [])
-    s.key, s.title, s.why = "target", t("stage.target", lang), [_target_why(result, lang, f)]
-    sections.append(s)
+    sections.append(grid("target", [_target_why(result, lang, f)], tr.target, []))
 
     if tr.labels is not None:
         s = Section(
@@ -174,9 +158,8 @@ def build(
             sections.append(curve)
     sections.append(_reduction_section(result, lang, f))
     if grad and tr.grad is not None:
-        s = grid(tr.grad, [])
-        s.key, s.title = "grad", t("stage.grad", lang)
-        s.why = [t("stage.grad.why", lang, d=f(result.denominator)), t("stage.grad.intuition", lang)]
+        why = [t("stage.grad.why", lang, d=f(result.denominator)), t("stage.grad.intuition", lang)]
+        s = grid("grad", why, tr.grad, [])
         s.lines = _grad_example(result, row_names, lang, f)
         sections.append(s)
     hidden = p.num_samples - len(tr.rows)
@@ -214,39 +197,37 @@ def _label_texts(result: Result, lang: str, f) -> list[str]:
     return [f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
 
 
-def _class_headers(cols: list[int] | None, c: int, lang: str) -> list[str]:
-    if cols is None:
-        return [t("col.true", lang), t("col.largest", lang)]
-    out = []
+def _with_gaps(cols: list[int], c: int) -> list[int | None]:
+    """The shown class columns in order, with None where classes are elided."""
+    out: list[int | None] = []
     prev = -1
     for k in cols:
         if k - prev > 1:
-            out.append("…")
-        out.append(t("col.class", lang, c=k))
+            out.append(None)
+        out.append(k)
         prev = k
     if c - 1 - prev > 0:
-        out.append("…")
+        out.append(None)
     return out
+
+
+def _class_headers(cols: list[int] | None, c: int, lang: str) -> list[str]:
+    if cols is None:
+        return [t("col.true", lang), t("col.largest", lang)]
+    return ["…" if k is None else t("col.class", lang, c=k) for k in _with_gaps(cols, c)]
 
 
 def _class_cells(result: Result, values: np.ndarray, i: int, cols, f) -> list[Cell]:
     true = _true_class(result, i) if result.trace.labels is not None else None
-    c = len(values)
     if cols is None:
         top = [int(k) for k in np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]]
         true_text = f"{true}: {f(values[true])}" if true is not None else "—"
         largest = ", ".join(f"{k}: {f(values[k])}" for k in top if k != true)
         return [Cell(true_text, true=true is not None), Cell(largest)]
-    out = []
-    prev = -1
-    for k in cols:
-        if k - prev > 1:
-            out.append(Cell("…", dim=True))
-        out.append(Cell(f(values[k]) + ("*" if k == true else ""), true=k == true))
-        prev = k
-    if c - 1 - prev > 0:
-        out.append(Cell("…", dim=True))
-    return out
+    return [
+        Cell("…", dim=True) if k is None else Cell(f(values[k]) + ("*" if k == true else ""), true=k == true)
+        for k in _with_gaps(cols, len(values))
+    ]
 
 
 def _target_why(result: Result, lang: str, f) -> str:
