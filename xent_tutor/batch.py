@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -176,7 +175,8 @@ def batch_loss(
 
 
 def _watch(futures, done: list[int], m: int, progress: Callable[[int, int], None]) -> None:
-    event = threading.Event()
-    while not all(f.done() for f in futures):
+    """Report the rows done every tenth of a second until every thread has finished."""
+    from concurrent.futures import wait
+
+    while wait(futures, timeout=0.1).not_done:
         progress(sum(done), m)
-        event.wait(0.1)
