@@ -22,8 +22,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from xent_tutor.batch import batch_loss, workers  # noqa: E402
-from xent_tutor.core import Options  # noqa: E402
+from xent_tutor.engine.batch import batch_loss, workers  # noqa: E402
+from xent_tutor.engine.core import Options  # noqa: E402
 
 try:
     import torch

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xent_tutor.arith import evaluate
 from xent_tutor.errors import XentError
+from xent_tutor.practice.arith import evaluate
 
 
 @pytest.mark.parametrize(

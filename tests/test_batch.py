@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xent_tutor import batch
-from xent_tutor.batch import batch_loss
-from xent_tutor.core import Options
+from xent_tutor.engine import batch
+from xent_tutor.engine.batch import batch_loss
+from xent_tutor.engine.core import Options
 
 
 def direct(z, y, o: Options):
@@ -102,8 +102,8 @@ def test_progress_callback_reaches_the_end(monkeypatch):
 
 @pytest.mark.parametrize("soft", [False, True])
 def test_k_dimensional_logits_are_not_copied_and_cross_chunk_boundaries(small_chunks, tmp_path, soft):
-    from xent_tutor.core import Positions, explain, make_problem
-    from xent_tutor.inputs import read_array
+    from xent_tutor.engine.core import Positions, explain, make_problem
+    from xent_tutor.engine.inputs import read_array
 
     rng = np.random.default_rng(11)
     z = rng.normal(size=(3, 4, 5, 2)).astype(np.float32)

@@ -111,8 +111,8 @@ def test_output_csv_and_bad_output(batch):
 
 
 def test_npy_is_memory_mapped_not_copied(batch):
-    from xent_tutor.core import make_problem
-    from xent_tutor.inputs import read_array
+    from xent_tutor.engine.core import make_problem
+    from xent_tutor.engine.inputs import read_array
 
     tmp, _, _ = batch
     z = read_array(str(tmp / "z.npy"), "logits")

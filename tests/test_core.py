@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from xent_tutor.core import Options, explain, make_problem
+from xent_tutor.engine.core import Options, explain, make_problem
 from xent_tutor.errors import XentError
+from xent_tutor.lesson.text import message
 
 ARTICLE_Z = [[-0.0464, -0.0268], [-0.0234, -0.0091]]
 
@@ -138,7 +139,7 @@ def test_refusals(logits, labels, opts, key):
     with pytest.raises(XentError) as e:
         run(logits, labels, **opts)
     assert e.value.key == key
-    assert str(e.value)  # renders as a sentence
+    assert message(e.value)  # renders as a sentence
 
 
 finite = st.floats(-50, 50, allow_nan=False, allow_subnormal=False)

@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import ROOT
 
-from xent_tutor.core import explain
-from xent_tutor.exercises import FORMAT_VERSION, get, load_all, parse
+from xent_tutor.engine.core import explain
+from xent_tutor.practice.exercises import FORMAT_VERSION, get, load_all, parse
 from xent_tutor.service import problem_from_exercise
 
 FILES = sorted((ROOT / "exercises").glob("*.json"))

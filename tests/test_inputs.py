@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xent_tutor.engine.inputs import parse_csv, parse_list, read_array
 from xent_tutor.errors import XentError
-from xent_tutor.inputs import parse_csv, parse_list, read_array
+from xent_tutor.lesson.text import message
 
 
 def test_inline_list_and_scalar():
@@ -48,8 +49,8 @@ def test_list_errors(text, key, fragment):
     with pytest.raises(XentError) as e:
         parse_list(text, "logits")
     assert e.value.key == key
-    assert fragment in str(e.value)
-    assert str(e.value).startswith("--logits: ")
+    assert fragment in message(e.value)
+    assert message(e.value).startswith("--logits: ")
 
 
 def test_csv_with_header_and_single_column():
@@ -68,7 +69,7 @@ def test_csv_with_header_and_single_column():
 def test_csv_errors(text, fragment):
     with pytest.raises(XentError) as e:
         parse_csv(text, "logits", "x.csv")
-    assert fragment in str(e.value)
+    assert fragment in message(e.value)
 
 
 def test_files(tmp_path):
@@ -136,7 +137,7 @@ def test_random_text_gives_an_array_or_the_one_error(text):
     try:
         a = parse_list(text, "logits")
     except XentError as e:
-        assert str(e).startswith("--logits: ")
+        assert message(e).startswith("--logits: ")
     else:
         assert a.dtype.kind in "if" and a.size
 
@@ -147,6 +148,6 @@ def test_random_csv_gives_an_array_or_the_one_error(text):
     try:
         a = parse_csv(text, "labels")
     except XentError as e:
-        assert str(e).startswith("--labels: ")
+        assert message(e).startswith("--labels: ")
     else:
         assert a.size

@@ -12,8 +12,8 @@ from conftest import DATA, assert_matches_torch, torch_cases
 from typer.testing import CliRunner
 
 from xent_tutor.cli import app
-from xent_tutor.exercises import load_all
-from xent_tutor.text import catalogue
+from xent_tutor.lesson.text import catalogue
+from xent_tutor.practice.exercises import load_all
 
 runner = CliRunner()
 ESC = re.compile(r"\x1b\[")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from xent_tutor import quiz as q
-from xent_tutor.exercises import get, load_all
+from xent_tutor.practice import quiz as q
+from xent_tutor.practice.exercises import get, load_all
 
 ARTICLE = q.from_exercise(get("article-exercise"))
 

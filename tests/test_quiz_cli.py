@@ -8,8 +8,9 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from xent_tutor import progress
 from xent_tutor.cli import app
+from xent_tutor.lesson.text import message
+from xent_tutor.practice import progress
 
 runner = CliRunner()
 
@@ -190,6 +191,6 @@ def test_failed_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
     with pytest.raises(XentError) as e:
         progress.record(path, {"right": 2}, [])
-    assert "No space left" in str(e.value)
+    assert "No space left" in message(e.value)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []

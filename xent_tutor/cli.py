@@ -50,20 +50,20 @@ class _Group(TyperGroup):
 
 
 def _message(e: XentError) -> str:
-    from .text import message
+    from .lesson.text import message
 
     return message(e, _lang())
 
 
 def _fail(text: str) -> None:
-    from .text import t
+    from .lesson.text import t
 
     sys.stderr.write(t("err.prefix", _lang()) + text + "\n")
     sys.stderr.flush()
 
 
 def _lang() -> str:
-    from .text import LANGS, detect_lang
+    from .lesson.text import LANGS, detect_lang
 
     chosen = _LANG.get("lang") or os.environ.get("XENT_LANG")
     return chosen if chosen in LANGS else detect_lang()
@@ -180,12 +180,12 @@ def explain(
     if output is not None:
         from pathlib import Path
 
-        from .outputs import write_losses
+        from .engine.outputs import write_losses
 
         write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape))
     summary = None
     if top or (lesson_view and result.problem.num_samples > len(result.trace.rows)):
-        from .core import summarize
+        from .engine.core import summarize
 
         summary = summarize(result, top)
     if fmt in ("value", "json") and not quiet:
@@ -193,20 +193,20 @@ def explain(
     if grad and result.problem.options.reduction == "none" and not quiet:
         sys.stderr.write("xent: note: " + _text("grad_none", lang) + "\n")
     if fmt == "value":
-        from .render import render_value
+        from .lesson.render import render_value
 
         sys.stdout.write(render_value(result) + "\n")
     elif fmt == "json":
-        from .render import write_json
+        from .lesson.render import write_json
 
         full_grad = None
         if grad:
-            from .core import gradient
+            from .engine.core import gradient
 
             full_grad = gradient(result)
         write_json(result, sys.stdout, summary, grad=grad, full_grad=full_grad)
     else:
-        from .lesson import build, summary_sections
+        from .lesson.layout import build, summary_sections
 
         console = _console(width, no_color, record=export is not None)
         budget = _class_budget(console.width, precision)
@@ -218,11 +218,11 @@ def explain(
         if summary is not None:
             lesson.sections += summary_sections(result, summary, lang, precision)
         if fmt == "markdown":
-            from .render import render_markdown
+            from .lesson.render import render_markdown
 
             sys.stdout.write(render_markdown(lesson))
         else:
-            from .render import render_rich
+            from .lesson.render import render_rich
 
             render_rich(lesson, console)
         if export is not None:
@@ -233,7 +233,7 @@ def _export(console: Any, path: str, lang: str) -> None:
     """Save exactly what was shown, atomically, as SVG, HTML or text."""
     from pathlib import Path
 
-    from .outputs import write_text
+    from .engine.outputs import write_text
 
     suffix = path.lower().rsplit(".", 1)[-1]
     title = _text("title", lang)
@@ -248,7 +248,7 @@ def _export(console: Any, path: str, lang: str) -> None:
 
 
 def _text(key: str, lang: str, **params: Any) -> str:
-    from .text import t
+    from .lesson.text import t
 
     return t(key, lang, **params)
 
@@ -288,7 +288,7 @@ class _progress_bar:
 
 
 def _warn_notes(result: Any, lang: str) -> None:
-    from .text import note
+    from .lesson.text import note
 
     for n in result.notes:
         sys.stderr.write("xent: note: " + note(n.key, n.params, lang) + "\n")
@@ -311,7 +311,7 @@ _LANG: dict[str, str] = {}
 
 
 def _set_lang(lang: str | None) -> None:
-    from .text import LANGS
+    from .lesson.text import LANGS
 
     if lang is not None:
         if lang not in LANGS:
@@ -328,7 +328,7 @@ def _class_budget(width: int, precision: int) -> int:
 def _progress_path(option: str | None) -> Any:
     from pathlib import Path
 
-    from .progress import ENV_VAR
+    from .practice.progress import ENV_VAR
 
     chosen = option or os.environ.get(ENV_VAR)
     return Path(chosen) if chosen else Path(typer.get_app_dir("xent")) / "progress.json"
@@ -363,8 +363,8 @@ def quiz(
     Example: xent quiz --exercise article-exercise --mode final
     Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
     """
-    from . import quiz as q
-    from .session import grade, run_session
+    from .practice import quiz as q
+    from .practice.session import grade, run_session
 
     _set_lang(lang)
     if difficulty not in q.DIFFICULTIES:
@@ -397,7 +397,7 @@ def exercises(
     \b
     Example: xent exercises --lang zh
     """
-    from .session import list_exercises
+    from .practice.session import list_exercises
 
     _set_lang(lang)
     list_exercises(_console(width, no_color), _progress_path(progress_file), _lang())
@@ -417,7 +417,7 @@ def progress(
     \b
     Example: xent progress --reset --yes
     """
-    from .session import reset_progress, show_progress
+    from .practice.session import reset_progress, show_progress
 
     _set_lang(lang)
     path = _progress_path(progress_file)

@@ -13,6 +13,6 @@ class XentError(Exception):
         super().__init__(key)
 
     def __str__(self) -> str:
-        from .text import message
-
-        return message(self)
+        # The message in words is the catalogue's (lesson.text.message); this is for logs and tracebacks.
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{self.key} [{self.where}] {params}".rstrip()

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .core import Options, Problem, Result, explain, make_problem
+from .engine.core import Options, Problem, Result, explain, make_problem
 from .errors import XentError
 
 DEFAULT_EXERCISE = "article-exercise"
@@ -29,7 +29,7 @@ class ExplainRequest:
 
 def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Problem:
     """A stored exercise as a Problem; `overrides` replaces its options."""
-    from .exercises import get
+    from .practice.exercises import get
 
     ex = get(exercise_id)
     options = Options.from_dict({**ex.options, **(overrides or {})})
@@ -62,7 +62,7 @@ def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
 
 
 def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -> np.ndarray:
-    from .inputs import read_array  # only when there is input to read
+    from .engine.inputs import read_array  # only when there is input to read
 
     if value.strip() == "-":
         if used.get("-"):

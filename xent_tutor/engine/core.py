@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import XentError
 from .batch import batch_loss, compute_dtype, smoothed
-from .errors import XentError
 
 REDUCTIONS = ("mean", "sum", "none")
 SOFT_ROW_SUM_TOL = 1e-3

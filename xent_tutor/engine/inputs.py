@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import XentError
+from ..errors import XentError
 
 MAX_DEPTH = 8
 NPY_MAGIC = b"\x93NUMPY"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import XentError
+from ..errors import XentError
 
 
 def write_losses(path: Path, losses: np.ndarray) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import Result, Summary
+from ..engine.core import Result, Summary
 from .text import note, t
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .core import Result, Summary
-from .lesson import Lesson
+from ..engine.core import Result, Summary
+from .layout import Lesson
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -8,7 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .errors import XentError
+    from ..errors import XentError
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import math
 
-from .errors import XentError
+from ..errors import XentError
 
 MAX_LENGTH = 200
 MAX_NODES = 200

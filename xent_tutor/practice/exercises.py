@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import XentError
+from ..errors import XentError
 
 FORMAT_VERSION = 1
 _REQUIRED = ("format", "id", "title", "teaches", "logits", "labels", "answer", "hints")
@@ -31,11 +31,11 @@ class Exercise:
 
 def exercise_dir() -> Path:
     """exercises/ inside the installed package, else the source tree's top-level exercises/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "exercises", here.parent / "exercises"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "exercises", package.parent / "exercises"):
         if candidate.is_dir():
             return candidate
-    return here / "exercises"
+    return package / "exercises"
 
 
 def parse(data: dict[str, Any], path: str = "") -> Exercise:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import XentError
+from ..errors import XentError
 
 FORMAT_VERSION = 1
 ENV_VAR = "XENT_PROGRESS_FILE"
@@ -47,7 +47,7 @@ def load(path: Path) -> tuple[dict[str, Any], str | None]:
 
 
 def _corrupt_note(path: Path, moved: Path, reason: str) -> str:
-    from .text import t
+    from ..lesson.text import t
 
     return t("progress_corrupt", path=str(path), moved=str(moved), reason=reason[:80])
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .core import Options, Problem, Result, explain, make_problem
+from ..engine.core import Options, Problem, Result, explain, make_problem
 
 STAGES = ("exp", "row_sum", "p_true", "neg_log_p", "loss")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -206,7 +206,7 @@ def _paren(x: float) -> str:
 
 
 def _loss_step(qp: QuizProblem, problem: Problem, result: Result) -> Step:
-    from .lesson import build
+    from ..lesson.layout import build
 
     o = problem.options
     loss = float(result.loss)

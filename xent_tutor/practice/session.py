@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import XentError
+from ..lesson.text import message, t
 from . import progress
 from . import quiz as q
 from .arith import evaluate
-from .errors import XentError
 from .exercises import get, load_all
-from .text import message, t
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -165,9 +165,9 @@ def _ask_problem(console, reader, qp, number, count, mode, tally, lang) -> None:
 
 
 def _show_problem(console, qp: q.QuizProblem, lang: str) -> None:
-    from .core import explain
-    from .lesson import Lesson, build
-    from .render import render_rich
+    from ..engine.core import explain
+    from ..lesson.layout import Lesson, build
+    from ..lesson.render import render_rich
 
     result = explain(qp.core())
     lesson = build(result, 4, lang, 12)
@@ -239,9 +239,9 @@ SHOW_SECTIONS = {
 def _show_stage(console, qp: q.QuizProblem, step: q.Step, lang: str) -> None:
     import numpy as np
 
-    from .core import explain
-    from .lesson import Lesson, build
-    from .render import render_rich
+    from ..engine.core import explain
+    from ..lesson.layout import Lesson, build
+    from ..lesson.render import render_rich
 
     result = explain(qp.core())
     lesson = build(result, 4, lang, 12)

@@ -1,0 +1,1 @@
+"""The pure numpy engine: the problem, the loss of every sample, the trace, inputs and outputs."""

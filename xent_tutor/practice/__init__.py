@@ -1,0 +1,1 @@
+"""Practice: exercises, the quiz, the answer calculator and the progress file."""
