@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .errors import XentError
+from .terminal import OutputError, stdin_closed
 
 FORMATS = ("table", "json", "markdown", "value")
 EXIT_USAGE = 2
@@ -37,6 +38,8 @@ class _Group(TyperGroup):
             rv = getattr(e, "exit_code", EXIT_USAGE)
         except typer.Abort:
             rv = 130
+        except OutputError:
+            raise  # the entry point reports it once, after the last flush
         except BrokenPipeError:
             rv = 1
         except Exception as e:  # a bug: one line, not a traceback, unless debugging
@@ -58,8 +61,11 @@ def _message(e: XentError) -> str:
 def _fail(text: str) -> None:
     from .lesson.text import t
 
-    sys.stderr.write(t("err.prefix", _lang()) + text + "\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(t("err.prefix", _lang()) + text + "\n")
+        sys.stderr.flush()
+    except (OutputError, OSError):
+        pass  # stderr is closed or full: the exit code still tells
 
 
 def _lang() -> str:
@@ -175,7 +181,13 @@ def explain(
     lesson_view = fmt in ("table", "markdown")
     shown = rows or (JSON_ROWS if fmt == "json" else 20)
     with _progress_bar(quiet) as progress:
-        result = run_explain(req, typer.get_binary_stream("stdin"), rows=shown, argmax=lesson_view, progress=progress)
+        result = run_explain(
+            req,
+            None if stdin_closed() else typer.get_binary_stream("stdin"),
+            rows=shown,
+            argmax=lesson_view,
+            progress=progress,
+        )
     lang = _lang()
     if output is not None:
         from pathlib import Path
