@@ -87,7 +87,7 @@ def test_every_exercise_has_both_languages():
 
 def test_chinese_from_the_locale_and_english_override():
     zh = xent("explain", env={"LANG": "zh_CN.UTF-8"})
-    assert "原始分数(logits)与标签" in zh.stdout and "损失 = 0.6945" in zh.stdout
+    assert "logits（未归一化的对数概率）与标签" in zh.stdout and "损失 = 0.6945" in zh.stdout
     en = xent("explain", "--lang", "en", env={"LANG": "zh_CN.UTF-8"})
     assert "Raw scores (logits) and labels" in en.stdout
     lc_all = xent("explain", env={"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"})
@@ -96,10 +96,10 @@ def test_chinese_from_the_locale_and_english_override():
 
 def test_chinese_errors_and_quiz():
     r = xent("explain", "--logits", "[[1, 2]]", "--labels", "[5]", "--lang", "zh")
-    assert r.exit_code == 2 and r.stderr.startswith("xent: 错误: --labels: 第 1 行的标签 5 超出范围")
+    assert r.exit_code == 2 and r.stderr.startswith("xent：错误：--labels：第 1 行的标签 5 超出范围")
     q = xent("quiz", "--exercise", "article-exercise", "--mode", "final", "--lang", "zh",
              input="0.3016\n", env={"XENT_PROGRESS_FILE": "/dev/null/never"})  # fmt: skip
-    assert "最终的损失是多少" in q.stdout and "可能的错误:这是以 10 为底的对数" in q.stdout
+    assert "最终的损失是多少" in q.stdout and "可能的错误：这是以 10 为底的对数" in q.stdout
     assert "原文练习" in xent("exercises", "--lang", "zh").stdout
 
 

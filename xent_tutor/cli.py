@@ -203,7 +203,7 @@ def explain(
     if fmt in ("value", "json") and not quiet:
         _warn_notes(result, lang)
     if grad and result.problem.options.reduction == "none" and not quiet:
-        sys.stderr.write("xent: note: " + _text("grad_none", lang) + "\n")
+        sys.stderr.write(_text("note_prefix", lang) + _text("grad_none", lang) + "\n")
     if fmt == "value":
         from .lesson.render import render_value
 
@@ -256,7 +256,7 @@ def _export(console: Any, path: str, lang: str) -> None:
     else:
         text = console.export_text()
     write_text(Path(path), text, "export")
-    sys.stderr.write("xent: " + _text("export_done", lang, path=path) + "\n")
+    sys.stderr.write(_text("prefix", lang) + _text("export_done", lang, path=path) + "\n")
 
 
 def _text(key: str, lang: str, **params: Any) -> str:
@@ -303,7 +303,7 @@ def _warn_notes(result: Any, lang: str) -> None:
     from .lesson.text import note
 
     for n in result.notes:
-        sys.stderr.write("xent: note: " + note(n.key, n.params, lang) + "\n")
+        sys.stderr.write(_text("note_prefix", lang) + note(n.key, n.params, lang) + "\n")
 
 
 def _console(width: int | None, no_color: bool = False, record: bool = False) -> Any:

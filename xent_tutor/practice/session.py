@@ -138,9 +138,9 @@ def run_session(
         try:
             note = progress.record(progress_path, session, tally.solved)
             if note:
-                sys.stderr.write("xent: warning: " + note + "\n")
+                sys.stderr.write(t("warn_prefix", lang) + note + "\n")
         except XentError as e:
-            sys.stderr.write("xent: warning: " + message(e, lang) + "\n")
+            sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
     return code
 
 
@@ -154,7 +154,8 @@ def _ask_problem(console, reader, qp, number, count, mode, tally, lang) -> None:
         title = ex.title.get(lang) or ex.title["en"]
         console.print(t("quiz.source_exercise", lang, id=qp.exercise_id, title=title))
     else:
-        console.print(t("quiz.source_random", lang, seed=qp.seed, difficulty=qp.difficulty), style="dim")
+        level = t("difficulty." + qp.difficulty, lang)
+        console.print(t("quiz.source_random", lang, seed=qp.seed, difficulty=qp.difficulty, level=level), style="dim")
     _show_problem(console, qp, lang)
     console.print(Text(t("quiz.instructions", lang), style="italic"))
     for step in steps:
@@ -277,7 +278,7 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
 
     data, note = progress.load(path)
     if note:
-        sys.stderr.write("xent: warning: " + note + "\n")
+        sys.stderr.write(t("warn_prefix", lang) + note + "\n")
     solved = set(data["solved"])
     table = Table(box=None, pad_edge=False)
     for key in ("ex.col.id", "ex.col.title", "ex.col.teaches", "ex.col.solved"):
@@ -298,7 +299,7 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
 
     data, note = progress.load(path)
     if note:
-        sys.stderr.write("xent: warning: " + note + "\n")
+        sys.stderr.write(t("warn_prefix", lang) + note + "\n")
     console.print(t("progress.file", lang, path=str(path)), style="dim")
     if not data["sessions"]:
         console.print(t("progress.none", lang))
