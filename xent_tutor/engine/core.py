@@ -95,6 +95,8 @@ class Trace:
     sample_weight: np.ndarray  # each sample's share of the mean's denominator
     loss: np.ndarray  # per-sample loss
     grad: np.ndarray | None  # d(reduced loss)/d(logits); None for reduction='none'
+    raw_exp: np.ndarray | None = None  # e^z without the shift, as the article computes it (may overflow)
+    raw_sum: np.ndarray | None = None  # each row's sum of raw_exp
 
 
 @dataclass
@@ -368,8 +370,11 @@ def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: 
         neg_log_p = np.where(ignored, np.nan, -picked)
     grad = None if o.reduction == "none" else _grad(probs, coef, ignored, denominator)
     loss = losses[rows].astype(np.float64)
+    with np.errstate(all="ignore"):
+        raw_exp = np.exp(z)
+        raw_sum = raw_exp.sum(axis=1)
     return Trace(rows, z, row_max, shifted, e, row_sum, probs, log_probs, target, labels, ignored,
-                 p_true, neg_log_p, share, loss, grad)  # fmt: skip
+                 p_true, neg_log_p, share, loss, grad, raw_exp, raw_sum)  # fmt: skip
 
 
 def _grad(probs: np.ndarray, coef: np.ndarray, ignored: np.ndarray, denominator: float) -> np.ndarray:

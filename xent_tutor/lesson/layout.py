@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.core import Result, Summary
+from .claims import grad_why, live_rows, select_why, target_why
 from .text import note, t
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding
@@ -35,6 +36,7 @@ class Section:
     pre: bool = False  # lines are a picture: keep them unwrapped and monospaced
     more: str = ""  # the "… N more rows …" line under the table, if rows were elided
     left: tuple[int, ...] = (0,)  # columns aligned left; the rest are numbers, aligned right
+    asides: list[str] = field(default_factory=list)  # short ideas with this problem's numbers (not in --brief)
 
 
 @dataclass
@@ -129,20 +131,19 @@ def build(
     sections.append(grid("logits", [t("stage.logits.why", lang)], tr.logits, [(t("col.label", lang), labels)]))
     row_max = [(t("col.max", lang), [f(x) for x in tr.row_max])]
     sections.append(grid("shift", [t("stage.shift.why", lang)], tr.shifted, row_max))
-    row_sum = [(t("col.sum", lang), [f(x) for x in tr.row_sum])]
-    sections.append(grid("exp", [t("stage.exp.why", lang)], tr.exp, [], row_sum))
+    sections.append(_exp_section(result, row_names, cols, lang, f))
     p_sum = [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])]
-    sections.append(grid("softmax", [t("stage.softmax.why", lang)], tr.probs, [], p_sum))
+    sections.append(grid("softmax", _softmax_why(result, row_names, lang, f), tr.probs, [], p_sum))
 
     if pictures:
         sections.append(_bars(result, row_names, cols, lang, f))
 
-    sections.append(grid("target", [_target_why(result, lang, f)], tr.target, []))
+    sections.append(grid("target", target_why(result, lang, f), tr.target, []))
 
     if tr.labels is not None:
         s = Section(
             t("stage.select", lang),
-            [t("stage.select.why", lang)],
+            select_why(result, lang, f),
             [t("col.row", lang), t("col.label", lang), t("col.p_true", lang)],
             key="select",
         )
@@ -158,7 +159,7 @@ def build(
             sections.append(curve)
     sections.append(_reduction_section(result, lang, f))
     if grad and tr.grad is not None:
-        why = [t("stage.grad.why", lang, d=f(result.denominator)), t("stage.grad.intuition", lang)]
+        why = [t("stage.grad.why", lang, d=f(result.denominator)), *grad_why(result, row_names, lang, f)]
         s = grid("grad", why, tr.grad, [])
         s.lines = _grad_example(result, row_names, lang, f)
         sections.append(s)
@@ -230,15 +231,57 @@ def _class_cells(result: Result, values: np.ndarray, i: int, cols, f) -> list[Ce
     ]
 
 
-def _target_why(result: Result, lang: str, f) -> str:
+def _raw_ok(result: Result) -> np.ndarray:
+    """Rows where e^z without the shift gives the same p (no overflow, no underflow, no lost digits)."""
+    tr = result.trace
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(tr.logits).all(axis=1) & np.isfinite(tr.raw_sum) & (tr.raw_sum > 0)
+        raw_p = tr.raw_exp / tr.raw_sum[:, None]
+        close = np.isclose(raw_p, tr.probs, rtol=1e-9, atol=1e-300).all(axis=1)
+    return finite & close
+
+
+def _exp_section(result: Result, row_names: list[str], cols, lang: str, f) -> Section:
+    """e^z as the article computes it, beside e^(z − max) as PyTorch does, with each row's sum."""
     p = result.problem
-    eps = p.options.label_smoothing
-    c = p.num_classes
-    if p.soft:
-        return t("stage.target.soft_smooth" if eps else "stage.target.soft", lang, eps=eps)
-    if eps:
-        return t("stage.target.smooth", lang, eps=eps, hi=f(1 - eps + eps / c), lo=f(eps / c))
-    return t("stage.target.onehot", lang)
+    tr = result.trace
+    header = [t("col.index" if len(p.sample_shape) > 1 else "col.row", lang), ""]
+    header += [*_class_headers(cols, p.num_classes, lang), "Σ"]
+    s = Section(t("stage.exp", lang), [t("stage.exp.why", lang)], header, key="exp", left=(0, 1))
+    for i in range(len(tr.rows)):
+        s.rows.append([Cell(row_names[i]), Cell("e^z"), *_class_cells(result, tr.raw_exp[i], i, cols, f),
+                       Cell(f(tr.raw_sum[i]))])  # fmt: skip
+        s.rows.append([Cell(""), Cell("e^(z−max)"), *_class_cells(result, tr.exp[i], i, cols, f),
+                       Cell(f(tr.row_sum[i]))])  # fmt: skip
+    ok = _raw_ok(result)
+    bad = [i for i in range(len(tr.rows)) if not ok[i] and np.isfinite(tr.logits[i]).all()]
+    if bad:
+        s.why.append(t("stage.exp.unsafe", lang, row=row_names[bad[0]]))
+    elif ok.any():
+        s.why.append(t("stage.exp.same", lang))
+    return s
+
+
+def _example_class(result: Result, i: int) -> int:
+    """The class a sentence about row i talks about: its label, else its target's largest share."""
+    tr = result.trace
+    if tr.labels is not None and not tr.ignored[i]:
+        return int(tr.labels[i])
+    return int(np.argmax(tr.target[i])) if np.isfinite(tr.target[i]).all() else 0
+
+
+def _softmax_why(result: Result, row_names: list[str], lang: str, f) -> list[str]:
+    """Softmax's sentence, then one probability worked both ways (raw and shifted) when both work."""
+    tr = result.trace
+    out = [t("stage.softmax.why", lang)]
+    ok = _raw_ok(result)
+    rows = [i for i in live_rows(result) if ok[i]]
+    if rows:
+        i = int(rows[0])
+        k = _example_class(result, i)
+        out.append(t("stage.softmax.example", lang, row=row_names[i], c=k, e=f(tr.raw_exp[i, k]),
+                     s=f(tr.raw_sum[i]), es=f(tr.exp[i, k]), ss=f(tr.row_sum[i]), p=f(tr.probs[i, k])))  # fmt: skip
+    return out
 
 
 def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section:
@@ -400,41 +443,60 @@ def _bars(result: Result, row_names: list[str], cols: list[int] | None, lang: st
     return s
 
 
-def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, height: int = 10) -> Section | None:
-    """-ln p against p as a text plot, with each shown sample placed on it."""
+CURVE_TICKS = 4  # intervals between the y axis's labels
+
+
+def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, height: int = 9) -> Section | None:
+    """-ln p_y against p_y as a text plot, each shown sample marked on it; a loss off the curve is listed."""
     tr = result.trace
     live = [
-        (row_names[i], float(tr.p_true[i]))
+        (row_names[i], float(tr.p_true[i]), float(tr.neg_log_p[i]), float(tr.loss[i]))
         for i in range(len(tr.rows))
         if not tr.ignored[i] and np.isfinite(tr.p_true[i])
     ]
     if not live:
         return None
-    worst = max(-np.log(max(p, 1e-300)) for _, p in live)
-    top = float(min(12.0, max(4.0, np.ceil(worst))))
+    worst = max(nlp for _, _, nlp, _ in live)
+    top = float(min(12.0, max(4.0, 4.0 * np.ceil(worst / 4.0))))
     grid = [[" "] * width for _ in range(height)]
 
-    def cell(p: float) -> tuple[int, int]:
-        y = min(top, -np.log(max(p, 1e-300)))
+    def cell(p: float, nlp: float) -> tuple[int, int]:
+        y = min(top, nlp)  # ln p from log-sum-exp: exact even where p itself underflows to 0
         return height - 1 - round(y / top * (height - 1)), min(width - 1, int(p * width))
 
     for x in range(width):
-        r, c = cell((x + 0.5) / width)
+        r, c = cell((x + 0.5) / width, -np.log((x + 0.5) / width))
         grid[r][c] = "·"
     legend = []
-    for n, (name, p) in enumerate(live[:9], 1):
-        r, c = cell(p)
-        grid[r][c] = str(n)
-        legend.append(f"{n} = {t('col.row', lang)} {name}: p = {f(p)}, −ln p = {f(-np.log(max(p, 1e-300)))}")
+    marks: list[tuple[int, int, str]] = []
+    off_curve = False
+    for name, p, nlp, loss in live[:9]:
+        r, c = cell(p, nlp)
+        # A marker touching another on the same line would read as a two-digit number: share it instead.
+        mark = next((m for mr, mc, m in marks if mr == r and abs(mc - c) <= 1), None)
+        if mark is None:
+            mark = str(len(marks) + 1)
+            marks.append((r, c, mark))
+            grid[r][c] = mark
+        text = f"{mark} = {t('col.row', lang)} {name}: p = {f(p)}, −ln p = {f(nlp)}"
+        if f(loss) != f(nlp):
+            off_curve = True
+            text += t("curve.loss", lang, loss=f(loss))
+        legend.append(text)
+    step = (height - 1) // CURVE_TICKS
     lines = []
     for r, row in enumerate(grid):
-        label = f"{top:5.1f} ┤" if r == 0 else ("  0.0 ┤" if r == height - 1 else "      │")
+        value = top * (height - 1 - r) / (height - 1)
+        label = f"{value:5.1f} ┤" if r % step == 0 else "      │"
         lines.append(label + "".join(row))
     lines.append("      └" + "─" * width)
     axis = "0" + " " * (width // 2 - 3) + "0.5" + " " * (width - width // 2 - 2) + "1"
     lines.append("       " + axis + "  " + t("curve.axis_p", lang))
     lines.append("  ↑ " + t("curve.axis_loss", lang))
-    s = Section(t("stage.curve", lang), [t("stage.curve.why", lang)], key="curve", pre=True)
+    why = [t("stage.curve.why", lang)]
+    if off_curve:
+        why.append(t("stage.curve.off", lang))
+    s = Section(t("stage.curve", lang), why, key="curve", pre=True)
     s.lines = [lines[-1], *lines[:-1], *legend]
     return s
 

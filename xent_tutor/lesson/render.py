@@ -138,6 +138,8 @@ def to_json(result: Result, summary: Summary | None = None, arrays: bool = True)
             "shifted": tr.shifted,
             "exp": tr.exp,
             "row_sum": tr.row_sum,
+            "exp_raw": tr.raw_exp,
+            "row_sum_raw": tr.raw_sum,
             "softmax": tr.probs,
             "log_softmax": tr.log_probs,
             "target": tr.target,
