@@ -146,7 +146,7 @@ BAD = [
         ["--logits", "[[1, 2], [3, abc]]", "--labels", "[0, 1]"],
         "row 2, column 2: 'abc' is not a number",
     ),
-    (["--logits", "[]", "--labels", "[0]"], "empty"),
+    (["--logits", "[]", "--labels", "[0]"], "no classes"),
     (["--logits", "", "--labels", "[0]"], "empty"),
     (["--logits", "[" * 12 + "1" + "]" * 12, "--labels", "[0]"], "deeper"),
     (["--logits", "[[1, 2]]", "--labels", "[2]"], "label 2 in row 1 is out of range"),

@@ -36,8 +36,6 @@ def test_inf_and_nan_spellings():
         ("[1 2]", "parse_comma", "missing comma"),
         ("[1, , 2]", "parse_missing_value", "missing"),
         ("[1, 2,]", "parse_trailing_comma", "comma with no value"),
-        ("[]", "empty", "empty"),
-        ("[[]]", "empty", "empty"),
         ("[" * 9 + "1" + "]" * 9, "too_deep", "deeper than 8"),
         ("[" * 100000, "too_deep", "deeper than 8"),
         ("[true, 1]", "not_a_number", "'true' is not a number"),
@@ -51,6 +49,12 @@ def test_list_errors(text, key, fragment):
     assert e.value.key == key
     assert fragment in message(e.value)
     assert message(e.value).startswith("--logits: ")
+
+
+def test_empty_lists_are_arrays_for_the_core_to_judge():
+    # An empty batch is a real (PyTorch) case: labels '[]' for logits of shape (0, C).
+    assert parse_list("[]", "labels").shape == (0,)
+    assert parse_list("[[]]", "logits").shape == (1, 0)
 
 
 def test_csv_with_header_and_single_column():

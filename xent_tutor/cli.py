@@ -140,6 +140,9 @@ def explain(
         str | None, typer.Option(help="Also save what is shown as .svg, .html or .txt (for slides and notes).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes and no progress bar.")] = False,
+    threads: Annotated[
+        int | None, typer.Option(help="Threads for a big batch (default: XENT_NUM_THREADS, else the usable cores).")
+    ] = None,
     lang: LangOpt = None,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
@@ -168,6 +171,8 @@ def explain(
         raise XentError("export_format", "export", format=fmt)
     if width is not None and width < 40:
         raise XentError("bad_width", "width", value=width)
+    if threads is not None and threads < 1:
+        raise XentError("bad_threads", "threads", value=threads)
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -180,12 +185,18 @@ def explain(
     )
     lesson_view = fmt in ("table", "markdown")
     shown = rows or (JSON_ROWS if fmt == "json" else 20)
+    if threads is None:
+        from .engine.batch import workers
+
+        threads = workers()  # XENT_NUM_THREADS is checked before any input is read
     with _progress_bar(quiet) as progress:
         result = run_explain(
             req,
             None if stdin_closed() else typer.get_binary_stream("stdin"),
             rows=shown,
             argmax=lesson_view,
+            top=top,
+            threads=threads,
             progress=progress,
         )
     lang = _lang()
@@ -205,9 +216,9 @@ def explain(
     if grad and result.problem.options.reduction == "none" and not quiet:
         sys.stderr.write(_text("note_prefix", lang) + _text("grad_none", lang) + "\n")
     if fmt == "value":
-        from .lesson.render import render_value
+        from .lesson.render import write_value
 
-        sys.stdout.write(render_value(result) + "\n")
+        write_value(result, sys.stdout)
     elif fmt == "json":
         from .lesson.render import write_json
 

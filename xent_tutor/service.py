@@ -77,7 +77,10 @@ def run_explain(
     rows: int | None = 20,
     *,
     argmax: bool = False,
+    top: int = 0,
+    threads: int | None = None,
     progress=None,
 ) -> Result:
     """The whole explain pipeline: inputs -> problem -> result."""
-    return explain(build_problem(req, stdin), rows, argmax=argmax, progress=progress)
+    problem = build_problem(req, stdin)
+    return explain(problem, rows, argmax=argmax, top=top, threads=threads, progress=progress)

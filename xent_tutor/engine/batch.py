@@ -1,20 +1,40 @@
-"""Per-sample losses over a whole batch: cache-sized chunks, in place, on every core."""
+"""Per-sample losses over a whole batch: cache-sized chunks, in place, on every core.
+
+A row's loss never depends on its neighbours: every reduction runs along one row in an order
+fixed by C alone (numpy's pairwise sum along a contiguous row, or an explicit class-by-class loop
+for few classes), whatever the chunk, the thread or the batch size. No BLAS call is made, so no
+BLAS thread pool starts inside the worker threads.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..errors import XentError
 
 if TYPE_CHECKING:
     from .core import Options
 
 CHUNK_ELEMENTS = 1 << 19  # logits per chunk (2 MiB of float32): cache-sized, yet few Python steps
-PARALLEL_ELEMENTS = 1 << 21  # below this, threads cost more than they save
+PARALLEL_ELEMENTS = 1 << 18  # below this, threads cost more than they save (measured: benchmarks/README.md)
 SMALL_C = 32  # below this many classes a chunk is transposed first
+EINSUM_ROW = 8192  # numpy's buffer: einsum splits longer rows at places that depend on the row
+THREADS_ENV = "XENT_NUM_THREADS"
+
+
+@dataclass
+class Kept:
+    """What the summary needs of the counted, finite losses, gathered chunk by chunk."""
+
+    count: int = 0
+    total: float = 0.0  # float64 sum
+    maximum: float = float("-inf")
+    top: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # candidates for the top k
 
 
 @dataclass
@@ -24,7 +44,8 @@ class BatchLoss:
     losses: np.ndarray  # (M,), float32 for float32 logits, else float64
     total: float  # sum of the losses, accumulated in float64
     denominator: float  # sum of the mean's shares: w[y] of non-ignored targets, or M for soft
-    correct: int  # samples whose largest logit is the true class (-1 when not counted)
+    correct: int  # samples whose true class has the largest logit (-1 when not counted)
+    kept: Kept | None = None  # summary figures, when asked for
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
@@ -40,99 +61,176 @@ def smoothed(t: np.ndarray, eps: float, c: int) -> np.ndarray:
 class _Kernel:
     """The loss of rows [a, b), computed chunk by chunk in one reusable buffer."""
 
-    def __init__(self, logits: np.ndarray, target: np.ndarray, o: Options, argmax: bool):
+    def __init__(self, logits: np.ndarray, target: np.ndarray, o: Options, argmax: bool, top: int):
         self.z = logits
         self.t = target
         self.o = o
         self.argmax = argmax
+        self.top = top
         self.c = logits.shape[1]
         self.dtype = compute_dtype(logits.dtype)
         self.soft = target.ndim == 2
+        self.col = self.c < SMALL_C  # chunks laid out (C, rows): every step runs along long rows
         w = o.weight
         self.w = None if w is None else w.astype(self.dtype)
         self.w64 = None if w is None else w.astype(np.float64)
+        self.total_w = float(self.w64.sum()) if w is not None else float(self.c)
         self.rows = max(1, CHUNK_ELEMENTS // max(self.c, 1))
+        self.out = np.empty(0)  # the batch's losses, set by batch_loss; the top-k reads them back
 
-    def run(self, a: int, b: int, out: np.ndarray, done: list[int], slot: int) -> tuple[float, float, int]:
-        """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits)."""
+    def run(self, a: int, b: int, out: np.ndarray, done: list[int], slot: int) -> tuple:
+        """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits, kept figures)."""
         rows = min(self.rows, b - a)
-        # Few classes: lay the chunk out class-major, so every reduction runs over long rows.
-        buf = np.empty((self.c, rows) if self.c < SMALL_C else (rows, self.c), self.dtype)
+        buf = np.empty((self.c, rows) if self.col else (rows, self.c), self.dtype)
         total = share = 0.0
         hits = 0
+        kept = Kept() if self.argmax or self.top else None
         with np.errstate(all="ignore"):
             for s in range(a, b, self.rows):
                 e = min(b, s + self.rows)
-                part = buf[:, : e - s] if self.c < SMALL_C else buf[: e - s]
-                loss, sh, hit = self._chunk(s, e, part)
+                part = buf[:, : e - s] if self.col else buf[: e - s]
+                loss, sh, hit, ignored = self._chunk(s, e, part)
                 out[s:e] = loss
                 total += float(loss.sum())
                 share += sh
                 hits += hit
+                if kept is not None:
+                    self._keep(kept, out[s:e], ignored, s)
                 done[slot] = e - a
-        return total, share, hits
+        return total, share, hits, kept
 
-    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple[np.ndarray, float, int]:
+    def _keep(self, kept: Kept, loss: np.ndarray, ignored: np.ndarray | None, s: int) -> None:
+        """Fold this chunk's counted finite losses into the running summary figures."""
+        ok = np.isfinite(loss)
+        if ignored is not None:
+            ok &= ~ignored
+        n = int(np.count_nonzero(ok))
+        if not n:
+            return
+        vals = loss if n == len(loss) else loss[ok]
+        kept.count += n
+        kept.total += float(vals.sum(dtype=np.float64))
+        kept.maximum = max(kept.maximum, float(vals.max()))
+        if self.top:
+            k = self.top
+            floor = -np.inf if len(kept.top) < k else float(np.min(self.out[kept.top]))
+            idx = np.flatnonzero(ok & (loss >= floor)) if floor > -np.inf else np.flatnonzero(ok)
+            if idx.size > k:
+                idx = idx[np.argpartition(loss[idx], -k)[-k:]]
+            best = np.concatenate([kept.top, idx + s])
+            if best.size > k:
+                best = best[np.argpartition(self.out[best], -k)[-k:]]
+            kept.top = best
+
+    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple[np.ndarray, float, int, np.ndarray | None]:
         c = np.asarray(self.z[s:e])
         t = self.t[s:e]
-        col = self.c < SMALL_C  # buf is (C, rows): reduce over axis 0
-        ax = 0 if col else 1
-        if col:
+        n = e - s
+        if self.col:
             np.copyto(buf, c.T)
-            m = buf.max(axis=0)
+            m = buf[0].copy()
+            for k in range(1, self.c):
+                np.maximum(m, buf[k], out=m)
             np.subtract(buf, m, out=buf)  # the stability shift, in place
         else:
-            m = c.max(axis=1)
+            top = c.argmax(axis=1)
+            m = c[np.arange(n), top]
             np.subtract(c, m[:, None], out=buf)
         if self.soft:
             coef = smoothed(np.asarray(t, np.float64), self.o.label_smoothing, self.c)
             if self.w64 is not None:
                 coef = coef * self.w64
-            tz = (buf * (coef.T if col else coef)).sum(axis=ax)  # sum_c a_c (z_c - m), before exp
-            return self._lse(buf, ax) * coef.sum(axis=1) - tz, float(e - s), -1
+            tz = self._dot(buf, coef)  # sum_c a_c (z_c - m), before exp
+            lse = self._lse(buf, m, None if self.col else top)
+            return lse * coef.sum(axis=1) - tz, float(n), -1, None
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
+        zy = buf[safe, np.arange(n)] if self.col else buf[np.arange(n), safe]  # z_y - m
+        zero = buf == 0 if self.col else None  # the maxima, ties included
         hit = -1
         if self.argmax:
-            hit = int(np.count_nonzero((np.argmax(c, axis=1) == safe) & ~ignored))
-        zy = c[np.arange(e - s), safe] - m  # z_y - m
+            first = top if not self.col else self._first_max(zero, zy, safe)
+            hit = int(np.count_nonzero((first == safe) & ~ignored))
         eps = self.o.label_smoothing
         if eps > 0:
-            w = self.w if self.w is not None else np.ones(self.c, self.dtype)
-            shifted_sum = (w @ buf if col else buf @ w).astype(np.float64)  # sum_c w_c (z_c - m)
-        lse = self._lse(buf, ax)
+            shifted_sum = self._dot(buf, self.w)  # sum_c w_c (z_c - m)
+        lse = self._lse(buf, m, None if self.col else top, zero)
         loss = lse - zy  # -log p_y = log(sum(exp(z - m))) - (z_y - m), in float64
         wy = None
         if self.w64 is not None:
             wy = self.w64[safe]
             loss *= wy
         if eps > 0:
-            total_w = float(self.w64.sum()) if self.w64 is not None else float(self.c)
-            loss = (1.0 - eps) * loss + (eps / self.c) * (lse * total_w - shifted_sum)
-        share = float(e - s) if wy is None else float(wy.sum())
+            loss *= 1.0 - eps
+            loss += (eps / self.c) * (lse * self.total_w - shifted_sum)
+        share = float(n) if wy is None else float(wy.sum())
         if any_ignored:
             # Ignored rows are skipped, not multiplied by zero: a nan there must not leak.
             loss[ignored] = 0.0
             share -= float(np.count_nonzero(ignored)) if wy is None else float(wy[ignored].sum())
-        return loss, share, hit
+        return loss, share, hit, ignored if any_ignored else None
+
+    def _dot(self, buf: np.ndarray, a: np.ndarray | None) -> np.ndarray:
+        """sum_c a_c * buf_c per sample in float64 (a: None for ones, (C,) or (rows, C)); no BLAS."""
+        if self.col:
+            acc = np.zeros(buf.shape[1])
+            for k in range(self.c):
+                if a is None:
+                    acc += buf[k]
+                else:
+                    acc += buf[k] * (a[k] if a.ndim == 1 else a[:, k])
+            return acc
+        if a is None:
+            return buf.sum(axis=1).astype(np.float64)
+        if a.ndim == 1 and self.c <= EINSUM_ROW:
+            return np.einsum("ij,j->i", buf, a).astype(np.float64)
+        if a.ndim == 1:
+            return (buf * a).sum(axis=1).astype(np.float64)
+        return (buf * a).sum(axis=1)  # float64 products, summed pairwise along the row
 
     @staticmethod
-    def _lse(buf: np.ndarray, axis: int) -> np.ndarray:
-        """log(sum(exp(z - m))) per sample, exponentials in place.
+    def _first_max(zero: np.ndarray, zy: np.ndarray, safe: np.ndarray) -> np.ndarray:
+        """np.argmax per sample of a (C, rows) chunk, from its maxima mask (z_y - m is 0 on a maximum)."""
+        first = np.where(zy == 0, safe, -1)
+        tied = np.flatnonzero(zero.sum(axis=0, dtype=np.int8) > 1) if np.count_nonzero(zero) > len(zy) else []
+        if len(tied):
+            first[tied] = zero[:, tied].argmax(axis=0)
+        return first
 
-        Along a row numpy sums pairwise, so a float32 row sum is within a few float32 ulps
-        (about 2e-7 relative) of a float64 one; down a column it adds one by one, so those
-        sums are taken in float64.
+    def _lse(self, buf: np.ndarray, m: np.ndarray, top: np.ndarray | None, zero=None) -> np.ndarray:
+        """log(sum(exp(z - m))) per sample as log1p of the sum over the non-maximal classes.
+
+        The largest class contributes exactly e^0 = 1; leaving it out of the sum keeps every
+        bit of the small rest, so a confident row's loss keeps float64's relative precision.
+        The exponentials are taken in place.
         """
-        np.exp(buf, out=buf)
-        if axis == 1:
-            return np.log(buf.sum(axis=1).astype(np.float64))
-        return np.log(buf.sum(axis=0, dtype=np.float64))
+        m = m.astype(np.float64)
+        if self.col:
+            zero = buf == 0 if zero is None else zero
+            np.exp(buf, out=buf)
+            np.subtract(buf, zero, out=buf)  # each maximum's 1 -> 0 exactly
+            rest = buf[0].astype(np.float64)
+            for k in range(1, self.c):
+                rest += buf[k]
+            ties = np.count_nonzero(zero) - buf.shape[1]
+            if ties:
+                rest += zero.sum(axis=0, dtype=np.int64) - 1  # a tied maximum is a rest term of 1
+        else:
+            np.exp(buf, out=buf)
+            buf[np.arange(len(top)), top] = 0.0
+            rest = buf.sum(axis=1).astype(np.float64)
+        # m - m is nan when the max is +inf, -inf or nan: the whole row is then nan, as in PyTorch.
+        return np.log1p(rest) + (m - m)
 
 
 def workers() -> int:
-    """Cores this process may use."""
+    """Threads to use: XENT_NUM_THREADS when set, else the cores this process may use."""
+    env = os.environ.get(THREADS_ENV, "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise XentError("bad_threads_env", "", value=env)
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -145,18 +243,26 @@ def batch_loss(
     o: Options,
     *,
     argmax: bool = False,
+    top: int = 0,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchLoss:
-    """Every sample's loss, split over threads (numpy releases the GIL in its loops)."""
+    """Every sample's loss, split over threads (numpy releases the GIL in its loops).
+
+    With `argmax` or `top`, the counted finite losses' count, sum, max and the `top` highest
+    candidates are gathered in the same pass.
+    """
     m = logits.shape[0]
-    kernel = _Kernel(logits, target, o, argmax)
+    kernel = _Kernel(logits, target, o, argmax, top)
     losses = np.empty(m, dtype=np.float32 if kernel.dtype == np.float32 else np.float64)
-    small = m * kernel.c < PARALLEL_ELEMENTS
-    n = 1 if small else threads or workers()
+    kernel.out = losses
+    n = threads or workers()
+    if m * kernel.c < PARALLEL_ELEMENTS:
+        n = 1
+    n = max(1, min(n, m))
     bounds = np.linspace(0, m, n + 1).astype(int)
     done = [0] * n
-    if small:
+    if n == 1:
         parts = [kernel.run(0, m, losses, done, 0)]
     else:
         from concurrent.futures import ThreadPoolExecutor  # only big batches pay for the import
@@ -171,7 +277,16 @@ def batch_loss(
     total = sum(p[0] for p in parts)
     share = sum(p[1] for p in parts)
     correct = sum(p[2] for p in parts) if argmax and target.ndim == 1 and m else -1
-    return BatchLoss(losses, total, share, correct)
+    kept = None
+    if argmax or top:
+        kept = Kept()
+        for p in parts:
+            k = p[3] or Kept()
+            kept.count += k.count
+            kept.total += k.total
+            kept.maximum = max(kept.maximum, k.maximum)
+            kept.top = np.concatenate([kept.top, k.top])
+    return BatchLoss(losses, total, share, correct, kept)
 
 
 def _watch(futures, done: list[int], m: int, progress: Callable[[int, int], None]) -> None:

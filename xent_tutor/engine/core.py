@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import XentError
-from .batch import batch_loss, compute_dtype, smoothed
+from .batch import Kept, batch_loss, compute_dtype, smoothed
 
 REDUCTIONS = ("mean", "sum", "none")
 SOFT_ROW_SUM_TOL = 1e-3
@@ -112,6 +112,7 @@ class Result:
     correct: int  # samples whose largest logit is the true class; -1 when not counted
     loss: float | np.ndarray
     notes: tuple[Note, ...]
+    kept: Kept | None = None  # summary figures gathered in the batch pass
 
 
 def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None = None, class_dim: int = 1) -> Problem:
@@ -129,13 +130,11 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
         raise XentError("not_numeric", "logits")
     if z.ndim == 0:
         raise XentError("logits_scalar", "logits")
-    if z.size == 0 and z.ndim == 1:
-        raise XentError("empty", "logits")
     z = z.astype(compute_dtype(z.dtype), copy=False)
     batched = z.ndim >= 2
     c = z.shape[1] if batched else z.shape[0]
-    if c == 0:
-        raise XentError("no_classes", "logits")
+    if c == 0 and (not batched or z.shape[0] * int(np.prod(z.shape[2:])) or t.shape == z.shape):
+        raise XentError("no_classes", "logits")  # PyTorch too: no class can be the target
     if options.weight is not None and options.weight.shape != (c,):
         raise XentError("weight_length", "weight", got=options.weight.size, classes=c)
     if t.shape == z.shape:
@@ -294,10 +293,22 @@ def _num(x: float) -> str:
     return f"{float(x):g}"
 
 
-def explain(problem: Problem, rows: int | None = None, *, argmax: bool = False, progress=None) -> Result:
-    """Compute the loss over the whole batch and the trace for the first `rows` samples."""
+def explain(
+    problem: Problem,
+    rows: int | None = None,
+    *,
+    argmax: bool = False,
+    top: int = 0,
+    threads: int | None = None,
+    progress=None,
+) -> Result:
+    """Compute the loss over the whole batch and the trace for the first `rows` samples.
+
+    `argmax` also counts the samples whose true class has the largest logit, and with `top`
+    the pass gathers what `summarize` needs (count, sum, max, the `top` highest losses).
+    """
     o = problem.options
-    b = batch_loss(problem.logits, problem.target, o, argmax=argmax, progress=progress)
+    b = batch_loss(problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads, progress=progress)
     with np.errstate(all="ignore"):
         if o.reduction == "mean":
             denominator = b.denominator
@@ -312,8 +323,8 @@ def explain(problem: Problem, rows: int | None = None, *, argmax: bool = False, 
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
     trace = _trace(problem, np.arange(k), b.losses, denominator)
-    notes = _notes(problem, b.losses, live)
-    return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes)
+    notes = _notes(problem, b.losses, live, b.total)
+    return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept)
 
 
 def _softmax(z: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -378,10 +389,17 @@ def _trace(problem: Problem, rows: np.ndarray, losses: np.ndarray, denominator: 
 
 
 def _grad(probs: np.ndarray, coef: np.ndarray, ignored: np.ndarray, denominator: float) -> np.ndarray:
-    """d(reduced loss)/dz = ((sum_c a_c) p - a) / D per sample, with a = w * t; 0 where ignored."""
+    """d(reduced loss)/dz = ((sum_c a_c) p - a) / D per sample, with a = w * t.
+
+    As PyTorch: an ignored sample's row is 0 * p (nan when its softmax is nan: a +inf, a nan or
+    every logit -inf), and a mean over weights that sum to 0 gives nan for every counted sample
+    (PyTorch's weighted mean is 0 / 0 there, label smoothing or not).
+    """
     with np.errstate(all="ignore"):
         g = (coef.sum(axis=1, keepdims=True) * probs - coef) / denominator
-    g[ignored] = 0.0
+        if denominator == 0:
+            g[~ignored] = np.nan
+        g[ignored] = 0.0 * probs[ignored]
     return g
 
 
@@ -393,7 +411,7 @@ def gradient(result: Result) -> np.ndarray | None:
         return None
     c = p.num_classes
     out = np.empty((p.num_samples, c))
-    step = max(1, (1 << 16) // c)
+    step = max(1, (1 << 16) // max(c, 1))
     for start in range(0, p.num_samples, step):
         rows = np.arange(start, min(p.num_samples, start + step))
         probs = _softmax(np.asarray(p.logits[rows], dtype=np.float64))[-1]
@@ -405,9 +423,13 @@ def gradient(result: Result) -> np.ndarray | None:
     return np.moveaxis(shaped, 1, p.class_dim) if p.class_dim != 1 else shaped
 
 
-def _notes(problem: Problem, per_sample: np.ndarray, live: int) -> tuple[Note, ...]:
+def _notes(problem: Problem, per_sample: np.ndarray, live: int, numerator: float) -> tuple[Note, ...]:
     o = problem.options
+    if not problem.num_samples:
+        return (Note("empty_" + o.reduction, {"shape": _shp(problem.logits_shape)}),)
     notes = list(_nonfinite_notes(problem, per_sample))
+    if not problem.soft and o.reduction != "none":
+        notes += _ignored_nonfinite_notes(problem)
     if not problem.soft:
         if 0 <= o.ignore_index < problem.num_classes:
             notes.append(Note("ignore_real_class", {"ii": o.ignore_index}))
@@ -416,11 +438,38 @@ def _notes(problem: Problem, per_sample: np.ndarray, live: int) -> tuple[Note, .
             notes.append(Note(key, {"n": problem.num_samples}))
         elif live < problem.num_samples:
             notes.append(Note("some_ignored", {"n": problem.num_samples - live, "ii": o.ignore_index}))
+        if live and o.reduction == "mean" and o.weight is not None and not o.weight[_live_labels(problem)].any():
+            key = "zero_weight_mean_smoothing" if numerator != 0 else "zero_weight_mean"
+            notes.append(Note(key, {"n": live}))
         if o.weight is not None and o.reduction == "mean":
             notes.append(Note("weighted_mean", {}))
     elif o.weight is not None and o.reduction == "mean":
         notes.append(Note("soft_weighted_mean", {"n": problem.num_samples}))
     return tuple(notes)
+
+
+def _live_labels(problem: Problem) -> np.ndarray:
+    """The classes that some counted sample has as its label."""
+    y = problem.target
+    return np.unique(y[y != problem.options.ignore_index])
+
+
+def _ignored_nonfinite_notes(problem: Problem) -> list[Note]:
+    """Ignored samples whose softmax is nan: PyTorch's gradient for their row is nan (0 * nan)."""
+    rows = np.flatnonzero(problem.target == problem.options.ignore_index)
+    first, count = -1, 0
+    for start in range(0, rows.size, 65536):
+        part = rows[start : start + 65536]
+        z = np.asarray(problem.logits[part])
+        with np.errstate(all="ignore"):
+            bad = np.isnan(z).any(axis=1) | np.isposinf(z).any(axis=1) | np.isneginf(z).all(axis=1)
+        hits = np.flatnonzero(bad)
+        if hits.size:
+            first = int(part[hits[0]]) if first < 0 else first
+            count += int(hits.size)
+    if not count:
+        return []
+    return [Note("ignored_nonfinite", {"at": _where(first, problem.sample_shape), "count": count})]
 
 
 def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
@@ -444,9 +493,14 @@ def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
                 kinds["neginf_soft"] = np.isneginf(z).any(axis=1)
             else:
                 y = problem.target[rows]
-                kinds["neginf_target"] = np.isneginf(z[np.arange(len(rows)), y])
+                nan = np.isnan(per_sample[rows])  # a weight of 0 times +inf: say NaN, not +inf
+                target_inf = np.isneginf(z[np.arange(len(rows)), y])
+                kinds["neginf_target"] = target_inf & ~nan
+                kinds["neginf_target_nan"] = target_inf & nan
                 if o.label_smoothing > 0:
-                    kinds["neginf_smoothing"] = np.isneginf(z).any(axis=1)
+                    any_inf = np.isneginf(z).any(axis=1)
+                    kinds["neginf_smoothing"] = any_inf & ~nan
+                    kinds["neginf_smoothing_nan"] = any_inf & nan
         claimed = np.zeros(len(rows), bool)
         for key, mask in kinds.items():
             mask = mask & ~claimed
@@ -484,43 +538,102 @@ class Summary:
 
 
 HIST_BINS = 8
-TOP_BLOCK = 1 << 20
+FINE_BINS = 1 << 16  # the histogram's bins split in 8192 each: the median's bin is found by counting
+STATS_BLOCK = 1 << 20
 
 
 def summarize(result: Result, top: int = 0, bins: int = HIST_BINS) -> Summary:
-    """Mean, median, max, a histogram and the `top` highest losses of the non-ignored samples."""
+    """Mean, median, max, a histogram and the `top` highest losses of the non-ignored samples.
+
+    Count, sum, max and the top-k candidates come from the batch pass (`result.kept`); one more
+    pass in blocks counts the losses into FINE_BINS equal bins over [0, max], which gives the
+    histogram and the median's bin, and the median is then selected among that bin's few values.
+    """
+    p = result.problem
+    losses = result.per_sample
+    kept = result.kept
+    if kept is None or (top and len(kept.top) < min(top, kept.count)):
+        kept = _kept(result, top)
+    keep = None
+    if kept.count != len(losses):  # some ignored or non-finite: the blocks drop them
+        keep = np.ones(len(losses), bool) if p.soft else p.target != p.options.ignore_index
+    if kept.count:
+        hi = kept.maximum
+        mean = kept.total / kept.count
+        counts, edges, median = _histogram_median(losses, keep, kept.count, hi if hi > 0 else 1.0, bins)
+    else:
+        hi = mean = median = float("nan")
+        counts, edges = np.zeros(bins, int), np.linspace(0, 1, bins + 1)
+    accuracy = None
+    if result.correct >= 0 and result.live:
+        accuracy = result.correct / result.live
+    return Summary(kept.count, mean, median, hi, edges, counts, accuracy, _top(result, kept.top, top))
+
+
+def _kept(result: Result, top: int) -> Kept:
+    """The summary figures of a result computed without them (a direct pass over the losses)."""
     p = result.problem
     losses = result.per_sample
     keep = np.ones(len(losses), bool) if p.soft else p.target != p.options.ignore_index
     keep &= np.isfinite(losses)
-    values = losses[keep]
-    if values.size:
-        hi = float(values.max())
-        counts, edges = np.histogram(values, bins=bins, range=(0.0, hi if hi > 0 else 1.0))
-        mean = float(values.sum(dtype=np.float64) / values.size)
-        median = float(np.median(values))
-    else:
-        hi = mean = median = float("nan")
-        counts, edges = np.zeros(bins, int), np.linspace(0, 1, bins + 1)
-    del values
-    accuracy = None
-    if result.correct >= 0 and result.live:
-        accuracy = result.correct / result.live
-    return Summary(int(keep.sum()), mean, median, hi, edges, counts, accuracy, _top(result, keep, top))
+    idx = np.flatnonzero(keep)
+    vals = losses[idx]
+    best = idx[:0]
+    if top:
+        best = idx[np.argpartition(vals, -top)[-top:]] if idx.size > top else idx
+    if not vals.size:
+        return Kept(0, 0.0, float("-inf"), best)
+    return Kept(int(vals.size), float(vals.sum(dtype=np.float64)), float(vals.max()), best)
 
 
-def _top(result: Result, keep: np.ndarray, k: int) -> tuple[Top, ...]:
+def _histogram_median(
+    losses: np.ndarray, keep: np.ndarray | None, n: int, hi: float, bins: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Counts in `bins` equal bins over [0, hi], and the median (as np.median), in blocks."""
+    fine = np.zeros(FINE_BINS, np.int64)
+    with np.errstate(all="ignore"):
+        for start in range(0, len(losses), STATS_BLOCK):
+            part = _block(losses, keep, start)
+            fine += np.bincount(_fine_index(part, hi), minlength=FINE_BINS)
+    counts = fine.reshape(bins, -1).sum(axis=1)
+    edges = np.linspace(0.0, hi, bins + 1)
+    cum = np.cumsum(fine)
+    ranks = sorted({(n - 1) // 2, n // 2})
+    cells = [int(np.searchsorted(cum, r, side="right")) for r in ranks]
+    picked: list[np.ndarray] = []
+    with np.errstate(all="ignore"):
+        for start in range(0, len(losses), STATS_BLOCK):
+            part = _block(losses, keep, start)
+            index = _fine_index(part, hi)
+            picked.append(part[(index >= cells[0]) & (index <= cells[-1])])
+    values = np.concatenate(picked).astype(np.float64)
+    below = int(cum[cells[0] - 1]) if cells[0] else 0
+    middle = np.partition(values, [r - below for r in ranks])[[r - below for r in ranks]]
+    return counts, edges, float(middle.mean())
+
+
+def _block(losses: np.ndarray, keep: np.ndarray | None, start: int) -> np.ndarray:
+    part = losses[start : start + STATS_BLOCK]
+    if keep is None:
+        return part
+    part = part[keep[start : start + STATS_BLOCK]]
+    return part[np.isfinite(part)]
+
+
+def _fine_index(part: np.ndarray, hi: float) -> np.ndarray:
+    """The fine bin of each loss: floor(x / max * FINE_BINS), the max itself in the last bin."""
+    index = (part / hi * FINE_BINS).astype(np.int64)
+    np.clip(index, 0, FINE_BINS - 1, out=index)
+    return index
+
+
+def _top(result: Result, candidates: np.ndarray, k: int) -> tuple[Top, ...]:
     if k <= 0:
         return ()
     losses = result.per_sample
-    best = np.empty(0, dtype=np.int64)
-    for start in range(0, len(losses), TOP_BLOCK):  # blockwise: no full-size index array
-        idx = np.flatnonzero(keep[start : start + TOP_BLOCK]) + start
-        if idx.size > k:
-            idx = idx[np.argpartition(losses[idx], -k)[-k:]]
-        best = np.concatenate([best, idx])
-        if best.size > k:
-            best = best[np.argpartition(losses[best], -k)[-k:]]
+    best = candidates
+    if best.size > k:
+        best = best[np.argpartition(losses[best], -k)[-k:]]
     best = best[np.argsort(-losses[best].astype(np.float64), kind="stable")]
     p = result.problem
     z = np.asarray(p.logits[best], dtype=np.float64)

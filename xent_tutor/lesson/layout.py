@@ -160,6 +160,8 @@ def build(
     sections.append(_reduction_section(result, lang, f))
     if grad and tr.grad is not None:
         why = [t("stage.grad.why", lang, d=f(result.denominator)), *grad_why(result, row_names, lang, f)]
+        if result.denominator == 0 and result.live:
+            why.append(t("stage.grad.nan", lang))
         s = grid("grad", why, tr.grad, [])
         s.lines = _grad_example(result, row_names, lang, f)
         sections.append(s)
@@ -326,7 +328,8 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     s = Section(t("stage.reduce", lang), [], key="reduce")
     if o.reduction == "none":
         s.why.append(t("stage.reduce.none", lang))
-        s.lines.append("[" + _terms(tr.loss, result.problem.num_samples, ", ", lang, f) + "]")
+        n = result.problem.num_samples
+        s.lines.append("[" + (_terms(tr.loss, n, ", ", lang, f) if n else "") + "]")
         return s
     shown = ~tr.ignored
     terms = _terms(tr.loss[shown], result.live, " + ", lang, f)
@@ -348,7 +351,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     numer = f"({terms})" if result.live > 1 else terms
     s.lines.append(f"{numer} / {denom} = {f(result.loss)}")
     if not result.denominator:
-        s.why.append(t("stage.reduce.nan", lang))
+        s.why.append(t("stage.reduce.nan" if result.numerator == 0 else "stage.reduce.nan_weights", lang))
     s.lines.append(t("loss_line", lang, value=f(result.loss)))
     return s
 

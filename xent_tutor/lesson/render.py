@@ -228,9 +228,24 @@ def render_json(result: Result, summary: Summary | None = None, full_grad: np.nd
     return buf.getvalue()
 
 
+VALUE_BLOCK = 1 << 16
+
+
 def render_value(result: Result) -> str:
     """The loss at full precision; one line per sample for reduction='none'."""
+    import io
+
+    buf = io.StringIO()
+    write_value(result, buf)
+    return buf.getvalue().removesuffix("\n")
+
+
+def write_value(result: Result, out: Any) -> None:
+    """Write the loss at full precision; for reduction='none', one line per sample, in blocks."""
     loss = result.loss
-    if isinstance(loss, np.ndarray):
-        return "\n".join(repr(float(x)) for x in loss.reshape(-1))
-    return repr(float(loss))
+    if not isinstance(loss, np.ndarray):
+        out.write(repr(float(loss)) + "\n")
+        return
+    flat = loss.reshape(-1)
+    for start in range(0, len(flat), VALUE_BLOCK):
+        out.write("\n".join(map(repr, flat[start : start + VALUE_BLOCK].astype(np.float64).tolist())) + "\n")
