@@ -24,6 +24,7 @@ class _Group(TyperGroup):
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
         _LANG.clear()
+        _use_exercises(None)
         # numpy's RuntimeWarnings (overflow in exp, 0/0) are PyTorch's answers, explained in notes.
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
@@ -106,6 +107,18 @@ def _root(
 LangOpt = Annotated[str | None, typer.Option(help="Language: en or zh (default: from LANG / LC_ALL).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")]
 WidthOpt = Annotated[int | None, typer.Option(help="Lay out for this many columns (default: the terminal's).")]
+ExercisesOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exercises", metavar="DIR", help="A folder of your own exercises (repeat for more; env XENT_EXERCISES)."),
+]
+
+
+def _use_exercises(folders: list[str] | None) -> None:
+    from .practice.exercises import use_folders
+
+    use_folders(folders or ())
+
+
 JSON_ROWS = 1000  # stage rows in --format json unless --rows says otherwise
 
 
@@ -128,8 +141,9 @@ def explain(
         typer.Option(help="Dimension of the logits that holds the classes (PyTorch: 1; -1 for (N, T, V))."),
     ] = 1,
     exercise: Annotated[
-        str | None, typer.Option(help="Explain a stored exercise by id (see 'xent exercises').")
+        str | None, typer.Option(help="Explain an exercise: its id (see 'xent exercises') or a file path.")
     ] = None,
+    folders: ExercisesOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, markdown or value.")] = "table",
     precision: Annotated[int, typer.Option(help="Decimals shown (display only).")] = 4,
     rows: Annotated[int | None, typer.Option(help="Samples shown in each stage (default 20; json 1000).")] = None,
@@ -157,6 +171,7 @@ def explain(
     from .service import ExplainRequest, run_explain
 
     _set_lang(lang)
+    _use_exercises(folders)
     if fmt not in FORMATS:
         raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
     if not 0 <= precision <= 17:
@@ -365,7 +380,8 @@ ProgressOpt = Annotated[
 
 @app.command()
 def quiz(
-    exercise: Annotated[str | None, typer.Option(help="Practise a stored exercise by id.")] = None,
+    exercise: Annotated[str | None, typer.Option(help="Practise an exercise: its id or a file path.")] = None,
+    folders: ExercisesOpt = None,
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
     difficulty: Annotated[str, typer.Option(help="easy, medium or hard.")] = "easy",
     mode: Annotated[str, typer.Option(help="steps (every stage, the default) or final (the loss only).")] = "steps",
@@ -390,6 +406,7 @@ def quiz(
     from .practice.session import grade, run_session
 
     _set_lang(lang)
+    _use_exercises(folders)
     if difficulty not in q.DIFFICULTIES:
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if mode not in q.MODES:
@@ -408,22 +425,67 @@ def quiz(
     raise typer.Exit(code)
 
 
-@app.command()
+exercises_app = typer.Typer(
+    cls=TyperGroup,
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+app.add_typer(exercises_app, name="exercises")
+
+
+@exercises_app.callback()
 def exercises(
+    ctx: typer.Context,
+    folders: ExercisesOpt = None,
     progress_file: ProgressOpt = None,
     lang: LangOpt = None,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
 ) -> None:
-    """List the stored exercises, and which ones you have solved.
+    """List the exercises (built-in and your own folders), and which ones you have solved.
 
     \b
-    Example: xent exercises --lang zh
+    Example: xent exercises --exercises ./my-class --lang zh
+    Check:   xent exercises check ./my-class
     """
+    _set_lang(lang)
+    _use_exercises(folders)
+    if ctx.invoked_subcommand is not None:
+        return
     from .practice.session import list_exercises
 
-    _set_lang(lang)
     list_exercises(_console(width, no_color), _progress_path(progress_file), _lang())
+
+
+@exercises_app.command("check")
+def exercises_check(
+    paths: Annotated[list[str], typer.Argument(metavar="FILE|DIR...", help="Exercise files or folders of them.")],
+    lang: LangOpt = None,
+) -> None:
+    """Validate exercise files and recompute their answers; file:line:column for each problem.
+
+    \b
+    Example: xent exercises check ./my-class
+    """
+    from pathlib import Path
+
+    from .teach.check import check_paths
+
+    _set_lang(lang)
+    lang = _lang()
+    results = check_paths([Path(p) for p in paths])
+    bad = 0
+    for name, problems in results:
+        for problem in problems:
+            sys.stdout.write(problem.text(lang) + "\n")
+        if any(p.error for p in problems):
+            bad += 1
+        elif not problems:
+            sys.stdout.write(_text("check.ok", lang, file=name) + "\n")
+    if len(results) > 1 or bad:
+        sys.stdout.write(_text("check.summary", lang, files=len(results), bad=bad) + "\n")
+    raise typer.Exit(EXIT_USAGE if bad else 0)
 
 
 @app.command()

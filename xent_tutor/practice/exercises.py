@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -101,6 +102,16 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+NON_FINITE = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
+
+
+def numbers(value: Any) -> Any:
+    """Nested lists with the strings "inf", "-inf" and "nan" (the schema's non-finite values) as floats."""
+    if isinstance(value, list):
+        return [numbers(v) for v in value]
+    return NON_FINITE.get(value, value) if isinstance(value, str) else value
+
+
 def _texts(data: dict[str, Any], key: str, path: str) -> dict[str, str]:
     value = data[key]
     if not isinstance(value, dict) or not value or not all(isinstance(v, str) and v for v in value.values()):
@@ -135,8 +146,8 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
         id=data["id"],
         title=_texts(data, "title", path),
         teaches=_texts(data, "teaches", path),
-        logits=data["logits"],
-        labels=data["labels"],
+        logits=numbers(data["logits"]),
+        labels=numbers(data["labels"]),
         answer=float(data["answer"]),
         hints=list(data["hints"]),
         options=dict(data.get("options") or {}),
@@ -158,12 +169,68 @@ def read(path: Path) -> Exercise:
     return parse(data, str(path))
 
 
+ENV_VAR = "XENT_EXERCISES"
+_FOLDERS: list[Path] = []  # --exercises folders for this invocation (the CLI sets them)
+_BY_PATH: dict[str, Exercise] = {}  # exercises this invocation loaded by path, by id
+
+
+def use_folders(folders: list[str] | tuple[str, ...] = ()) -> None:
+    """Start an invocation: the --exercises folders, and no exercise loaded by path yet."""
+    _FOLDERS[:] = [Path(f) for f in folders]
+    _library.cache_clear()  # a teacher may have edited a file since (tests run many invocations)
+    _BY_PATH.clear()
+
+
+def search_folders() -> tuple[Path, ...]:
+    """The teacher's folders: --exercises ones first, then XENT_EXERCISES (separated like PATH)."""
+    env = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    return tuple(dict.fromkeys([*_FOLDERS, *env]))
+
+
+def is_path(ref: str) -> bool:
+    """True when an --exercise value names a file rather than an id."""
+    return ref.endswith(".json") or "/" in ref or os.sep in ref
+
+
+@dataclass
+class Library:
+    """Every exercise found, by id in path order, and the files that could not be read."""
+
+    exercises: dict[str, Exercise]
+    skipped: list[XentError]
+
+
 @cache
+def _library(folders: tuple[Path, ...]) -> Library:
+    found: dict[str, Exercise] = {}
+    skipped: list[XentError] = []
+    for folder in (exercise_dir(), *folders):
+        if folder != exercise_dir() and not folder.is_dir():
+            skipped.append(XentError("no_exercise_folder", "exercises", path=str(folder)))
+            continue
+        for f in sorted(folder.glob("*.json")):
+            try:
+                ex = read(f)
+            except XentError as e:
+                if folder == exercise_dir():
+                    raise
+                skipped.append(e)
+                continue
+            if ex.id in found:
+                raise XentError("exercise_clash", "exercises", id=ex.id, first=found[ex.id].path, second=ex.path)
+            found[ex.id] = ex
+    ordered = sorted(found.values(), key=lambda ex: (ex.order is None, ex.order or 0, ex.id))
+    return Library({ex.id: ex for ex in ordered}, skipped)
+
+
+def library() -> Library:
+    """The built-in exercises and the teacher's folders; two files with one id are refused."""
+    return _library(search_folders())
+
+
 def load_all() -> dict[str, Exercise]:
-    """Every built-in exercise, by id, in path order (then by id)."""
-    found = [read(f) for f in sorted(exercise_dir().glob("*.json"))]
-    found.sort(key=lambda ex: (ex.order is None, ex.order or 0, ex.id))
-    return {ex.id: ex for ex in found}
+    """Every exercise (built-in, then the teacher's folders), by id, in path order (then by id)."""
+    return library().exercises
 
 
 def path_order() -> list[Exercise]:
@@ -171,14 +238,24 @@ def path_order() -> list[Exercise]:
     return [ex for ex in load_all().values() if ex.order is not None]
 
 
-def get(exercise_id: str) -> Exercise:
-    """The exercise with this id, or the domain error naming it."""
-    path = exercise_dir() / f"{exercise_id}.json"
-    if path.name == f"{exercise_id}.json" and path.is_file():  # the file name is the id
-        ex = read(path)
-        if ex.id == exercise_id:
-            return ex
-    found = load_all().get(exercise_id)
+def get(ref: str) -> Exercise:
+    """The exercise with this id, or in this file; else the domain error naming it."""
+    if is_path(ref):
+        ex = read(Path(ref))
+        _BY_PATH[ex.id] = ex  # the quiz looks it up again by id
+        return ex
+    if ref in _BY_PATH:
+        return _BY_PATH[ref]
+    lib = library()
+    found = lib.exercises.get(ref)
     if found is None:
-        raise XentError("unknown_exercise", "exercise", id=exercise_id)
+        for e in lib.skipped:  # the teacher's file for this id exists but is invalid: say why
+            if Path(str(e.params.get("path", ""))).stem == ref:
+                raise e
+        raise XentError("unknown_exercise", "exercise", id=ref)
     return found
+
+
+def text(texts: dict[str, str], lang: str) -> str:
+    """A text in `lang`, else English, else whichever language the author wrote."""
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()))

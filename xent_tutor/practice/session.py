@@ -14,7 +14,8 @@ from ..lesson.text import message, t
 from . import progress
 from . import quiz as q
 from .arith import evaluate
-from .exercises import get, load_all
+from .exercises import get, library
+from .exercises import text as in_lang
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -151,7 +152,7 @@ def _ask_problem(console, reader, qp, number, count, mode, tally, lang) -> None:
     console.rule(Text(t("quiz.title", lang, number=number, rounds=count), style="bold"))
     if qp.exercise_id:
         ex = get(qp.exercise_id)
-        title = ex.title.get(lang) or ex.title["en"]
+        title = in_lang(ex.title, lang)
         console.print(t("quiz.source_exercise", lang, id=qp.exercise_id, title=title))
     else:
         level = t("difficulty." + qp.difficulty, lang)
@@ -191,7 +192,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> st
         t("quiz.hint_filled", lang, text=step.filled),
     ]
     if step.stage == "loss" and qp.exercise_id:
-        hints += [t("quiz.hint", lang, text=h.get(lang) or h["en"]) for h in get(qp.exercise_id).hints]
+        hints += [t("quiz.hint", lang, text=in_lang(h, lang)) for h in get(qp.exercise_id).hints]
     used = 0
     while True:
         text = reader.read("> ").strip()
@@ -283,11 +284,14 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     table = Table(box=None, pad_edge=False)
     for key in ("ex.col.id", "ex.col.title", "ex.col.teaches", "ex.col.solved"):
         table.add_column(t(key, lang), overflow="fold")
-    for ex in load_all().values():
+    lib = library()
+    for e in lib.skipped:
+        sys.stderr.write("xent: warning: " + message(e, lang) + "\n")
+    for ex in lib.exercises.values():
         table.add_row(
             ex.id,
-            ex.title.get(lang) or ex.title["en"],
-            ex.teaches.get(lang) or ex.teaches["en"],
+            in_lang(ex.title, lang),
+            in_lang(ex.teaches, lang),
             "✓" if ex.id in solved else "",
         )
     console.print(table)

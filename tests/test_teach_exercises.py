@@ -1,0 +1,247 @@
+"""A teacher's own exercises: loading by path and folder, the listing, and `xent exercises check`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from xent_tutor.cli import app
+from xent_tutor.practice.exercises import SCHEMA_FILE
+from xent_tutor.teach import schema
+from xent_tutor.teach.check import exercise_schema, validate_file, validate_text
+
+runner = CliRunner()
+LN2 = 0.6931  # a uniform guess over two classes costs ln 2 (hand-derived)
+
+
+def exercise(id_: str, **changes) -> dict:
+    data = {
+        "format": 2,
+        "id": id_,
+        "title": {"en": "Two equal scores", "zh": "两个相等的分数"},
+        "teaches": {"en": "A uniform guess costs ln 2.", "zh": "均匀猜测的代价是 ln 2。"},
+        "logits": [[0.0, 0.0]],
+        "labels": [0],
+        "answer": LN2,
+        "hints": [{"en": "p = 1/2", "zh": "p = 1/2"}],
+    }
+    data.update(changes)
+    return data
+
+
+def write(folder, name: str, data) -> str:
+    path = folder / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def klass(tmp_path, monkeypatch):
+    """A teacher's folder: a valid file, a wrong answer, a malformed file."""
+    monkeypatch.setenv("XENT_PROGRESS_FILE", str(tmp_path / "progress.json"))
+    monkeypatch.delenv("XENT_EXERCISES", raising=False)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, "uniform-two.json", exercise("uniform-two"))
+    write(folder, "wrong-answer.json", exercise("wrong-answer", answer=0.7))
+    write(folder, "broken.json", '{\n  "format": 2,\n  "id": "broken"\n  "title": {}\n}\n')
+    return folder
+
+
+def xent(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_listing_shows_the_teachers_files_beside_the_built_in_ones(klass):
+    r = xent("exercises", "--exercises", klass)
+    assert r.exit_code == 0, r.output
+    ids = [line.split()[0] for line in r.stdout.splitlines()[1:] if line.strip() and not line.startswith(" ")]
+    assert "article-exercise" in ids and "uniform-two" in ids and "wrong-answer" in ids
+    assert "broken" not in ids
+    assert f"exercise file '{klass / 'broken.json'}' is invalid" in r.stderr
+
+
+def test_a_clashing_id_is_refused_naming_both_files(klass):
+    write(klass, "article-exercise.json", exercise("article-exercise"))
+    r = xent("exercises", "--exercises", klass)
+    assert r.exit_code == 2
+    assert "two exercises have the id 'article-exercise'" in r.stderr
+    assert str(ROOT / "exercises" / "article-exercise.json") in r.stderr and str(klass / "article-exercise.json") in r.stderr
+
+
+def test_two_folders_from_the_environment_like_path(klass, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "second.json", exercise("second"))
+    monkeypatch.setenv("XENT_EXERCISES", os.pathsep.join([str(klass), str(other)]))
+    r = xent("exercises")
+    assert r.exit_code == 0
+    assert "uniform-two" in r.stdout and "second" in r.stdout
+    write(other, "uniform-two.json", exercise("uniform-two"))
+    r = xent("exercises")
+    assert r.exit_code == 2 and "two exercises have the id 'uniform-two'" in r.stderr
+
+
+def test_a_missing_folder_is_a_warning_not_a_crash(tmp_path):
+    r = xent("exercises", "--exercises", tmp_path / "nope")
+    assert r.exit_code == 0
+    assert f"exercises folder '{tmp_path / 'nope'}' does not exist" in r.stderr
+
+
+def test_exercise_by_path_and_by_id_from_a_folder(klass):
+    path = klass / "uniform-two.json"
+    r = xent("explain", "--exercise", path, "--format", "value")
+    assert r.exit_code == 0 and float(r.stdout) == pytest.approx(0.6931471805599453, rel=1e-12)
+    r = xent("quiz", "--exercise", path, "--answer", "ln(2)")
+    assert r.exit_code == 0, r.output
+    r = xent("quiz", "--exercises", klass, "--exercise", "uniform-two", "--answer", "log10(2)")
+    assert r.exit_code == 1 and "log base 10" in r.stdout
+    r = xent("quiz", "--exercises", klass, "--exercise", "broken", "--answer", "1")
+    assert r.exit_code == 2 and "broken.json' is invalid" in r.stderr
+
+
+def test_piped_quiz_on_a_teachers_file_shows_its_title_and_hints(klass):
+    path = klass / "uniform-two.json"
+    r = xent("quiz", "--exercise", path, "--mode", "final", input="hint\nhint\nhint\nln(2)\n")
+    assert r.exit_code == 0, r.output
+    assert "Two equal scores" in r.stdout and "Hint: p = 1/2" in r.stdout and "✓" in r.stdout
+
+
+def test_check_reports_each_file_with_line_and_column(klass):
+    write(klass, "article-exercise.json", exercise("article-exercise"))
+    wrong = spot((klass / "wrong-answer.json").read_text(), '"answer": ', skip=10)
+    r = xent("exercises", "check", klass)
+    assert r.exit_code == 2
+    lines = r.stdout.splitlines()
+    assert lines == [
+        f"{klass / 'article-exercise.json'}:3:9: error: the id 'article-exercise' is already used by "
+        f"{ROOT / 'exercises' / 'article-exercise.json'}",
+        f"{klass / 'broken.json'}:4:3: error: not valid JSON: Expecting ',' delimiter",
+        f"{klass / 'uniform-two.json'}: ok",
+        f"{klass / 'wrong-answer.json'}:{wrong[0]}:{wrong[1]}: error: answer 0.7 is wrong: the loss is 0.6931471806, 0.6931 to 4 decimals",
+        "4 file(s) checked, 3 with errors",
+    ]
+
+
+def test_check_in_chinese(klass):
+    r = xent("exercises", "check", klass / "wrong-answer.json", "--lang", "zh")
+    assert r.exit_code == 2
+    assert "错误：答案 0.7 不对：损失是 0.6931471806，保留 4 位小数为 0.6931" in r.stdout
+
+
+def test_check_a_good_file_exits_0(klass):
+    r = xent("exercises", "check", klass / "uniform-two.json")
+    assert r.exit_code == 0 and r.stdout.strip().endswith("uniform-two.json: ok")
+
+
+def test_shipped_exercises_all_pass_the_check():
+    r = xent("exercises", "check", ROOT / "exercises")
+    assert r.exit_code == 0, r.stdout
+    assert r.stdout.strip().splitlines()[-1] == "12 file(s) checked, 0 with errors"
+
+
+def spot(text: str, needle: str, nth: int = 1, skip: int = 0) -> tuple[int, int]:
+    """Line and column (1-based) of the nth occurrence of needle, plus `skip` characters."""
+    at = -1
+    for _ in range(nth):
+        at = text.index(needle, at + 1)
+    at += skip
+    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+
+
+def problems(text: str, stem: str | None = None) -> list[tuple[int, int, str]]:
+    return [(p.line, p.column, p.text()) for p in validate_text(text, "f.json", stem)]
+
+
+def dumped(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def test_schema_errors_point_at_the_field():
+    text = dumped(exercise("x", difficulty="tricky", options={"reduction": "none"}, extra=1))
+    found = problems(text)
+    assert [(line, col) for line, col, _ in found] == [
+        spot(text, '"tricky"'),
+        spot(text, '"none"'),
+        spot(text, '"extra"'),
+    ]
+    assert "'difficulty' must be one of: easy, medium, hard" in found[0][2]
+    assert "'options.reduction' must be one of: mean, sum" in found[1][2]
+    assert "unknown field 'extra'" in found[2][2]
+
+
+def test_missing_field_and_nested_number():
+    data = exercise("x")
+    del data["hints"]
+    assert "missing field 'hints'" in problems(dumped(data))[0][2]
+    text = dumped(exercise("x", logits=[[0.0, "zero"]]))
+    found = problems(text)
+    line, col = spot(text, '"zero"')
+    message = "'logits[0][1]' is 'zero', not a number (inf, -inf and nan are written as strings)"
+    assert found == [(line, col, f"f.json:{line}:{col}: error: {message}")]
+    inf = exercise("x", logits=[[0.0, "-inf"]], answer=0.0)
+    assert problems(dumped(inf)) == []
+
+
+def test_shapes_and_options_are_checked_where_they_are():
+    text = dumped(exercise("x", labels=[0, 1]))
+    found = problems(text)
+    assert len(found) == 1 and "'labels'" in found[0][2] and found[0][:2] == spot(text, '"labels": ', skip=10)
+    found = problems(dumped(exercise("x", options={"weight": [1.0, 2.0, 3.0]})))
+    assert len(found) == 1 and "'options.weight'" in found[0][2]
+    found = problems(dumped(exercise("x", labels=[5])))
+    assert len(found) == 1 and "'labels'" in found[0][2]
+
+
+def test_languages_may_be_one_but_must_agree():
+    zh_only = exercise("x", title={"zh": "两个相等的分数"}, teaches={"zh": "均匀猜测"}, hints=[{"zh": "p = 1/2"}])
+    assert problems(dumped(zh_only)) == []
+    mixed = exercise("x", hints=[{"en": "p = 1/2"}])
+    found = problems(dumped(mixed))
+    assert len(found) == 1 and "'hints[0]' has no text in zh" in found[0][2]
+
+
+def test_id_must_match_the_file_name_and_keys_must_not_repeat():
+    assert "differs from the file name 'other.json'" in problems(dumped(exercise("x")), "other")[0][2]
+    text = dumped(exercise("x")).replace('"labels": [', '"answer": 1,\n  "labels": [')
+    found = problems(text)
+    assert found[0][:2] == spot(text, '"answer"', nth=2) and "'answer' appears twice" in found[0][2]
+
+
+def test_format_1_is_a_note_not_an_error():
+    data = exercise("x", format=1)
+    found = validate_text(dumped(data), "f.json")
+    assert len(found) == 1 and not found[0].error and "format 1" in found[0].text()
+
+
+def test_stored_stages_are_recomputed():
+    data = exercise("x", stages={"row_sum": [2.0], "p_true": [0.5], "neg_log_p": [0.6931], "per_sample_loss": [0.6931]})
+    assert problems(dumped(data)) == []
+    data["stages"]["p_true"] = [0.4]
+    found = problems(dumped(data))
+    assert len(found) == 1 and "'stages.p_true[0]' is 0.4, but it computes to 0.5" in found[0][2]
+
+
+def test_unreadable_and_not_an_object(tmp_path):
+    assert "cannot read the file" in validate_file(tmp_path / "none.json")[0].text()
+    assert "one JSON object" in problems("[1, 2]")[0][2]
+
+
+def test_the_validator_implements_every_keyword_the_schema_uses():
+    assert schema.unknown_keywords(json.loads(SCHEMA_FILE.read_text("utf-8"))) == set()
+    assert schema.unknown_keywords({"type": "object", "if": {}}) == {"if"}
+
+
+def test_validator_agrees_with_jsonschema_when_installed():
+    jsonschema = pytest.importorskip("jsonschema")
+    cases = [exercise("x"), exercise("x", difficulty="tricky"), exercise("X"), exercise("x", hints=[]),
+             exercise("x", title={"fr": "deux"}), exercise("x", logits=[[0, [1, "a"]]]), exercise("x", answer="1"),
+             exercise("x", options={"label_smoothing": 2}), exercise("x", concepts=["softmax", "softmax"])]  # fmt: skip
+    for data in cases:
+        ours = not schema.validate(data, exercise_schema())
+        theirs = jsonschema.Draft202012Validator(exercise_schema()).is_valid(data)
+        assert ours == theirs, data

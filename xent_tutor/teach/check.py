@@ -1,0 +1,242 @@
+"""Check an exercise file as a teacher wrote it: format, schema, shapes, options, languages, answer, stages."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..engine.core import Options, explain, make_problem
+from ..errors import XentError
+from ..lesson.text import message, t
+from ..practice.exercises import SCHEMA_FILE, exercise_dir, implied_concepts, migrate, numbers
+from . import jsonpos, schema
+from .stages import stage_values
+
+TEXT_FIELDS = ("title", "teaches")
+OPTION_WHERE = ("weight", "ignore_index", "label_smoothing", "reduction")
+
+
+@dataclass
+class Problem:
+    """One problem in an exercise file, at a line and column; a note does not fail the check."""
+
+    file: str
+    line: int
+    column: int
+    key: str  # catalogue key
+    params: dict[str, Any] = field(default_factory=dict)
+    error: bool = True
+
+    def text(self, lang: str = "en") -> str:
+        """'file:line:column: error: what is wrong' in `lang`."""
+        kind = t("check.error" if self.error else "check.note", lang)
+        params = dict(self.params)
+        if isinstance(params.get("err"), XentError):
+            params["err"] = message(params["err"], lang)
+        where = f"{self.file}:{self.line}:{self.column}"
+        return t("check.line", lang, where=where, kind=kind, text=t(self.key, lang, **params))
+
+
+@cache
+def exercise_schema() -> dict:
+    """The exercise JSON Schema shipped with xent."""
+    return json.loads(SCHEMA_FILE.read_text("utf-8"))
+
+
+def validate_file(path: Path | str) -> list[Problem]:
+    """Every problem in one exercise file (empty when it is valid and its answer right)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return [Problem(str(path), 1, 1, "check.unreadable", {"reason": reason})]
+    return validate_text(text, str(path), path.stem)
+
+
+def validate_text(text: str, name: str, stem: str | None = None) -> list[Problem]:
+    """Every problem in the text of an exercise file named `name` (file name without .json: `stem`)."""
+    try:
+        data, pos = jsonpos.parse(text)
+    except json.JSONDecodeError as e:
+        return [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": e.msg})]
+    except RecursionError:
+        return [Problem(name, 1, 1, "check.syntax", {"reason": "nested too deeply"})]
+
+    def at(where: tuple, key: str, params: dict | None = None, error: bool = True, on_key: bool = False) -> Problem:
+        line, col = pos.at(where, key=on_key)
+        return Problem(name, line, col, key, params or {}, error)
+
+    if not isinstance(data, dict):
+        return [at((), "check.not_object")]
+    found = [at(p, "check.duplicate", {"field": _field(p)}, on_key=True) for p in pos.duplicates]
+    if data.get("format") == 1:
+        found.append(at(("format",), "check.format1", error=False))
+        try:
+            data = migrate(data)
+        except Exception:  # input too broken to read its concepts; the schema says what is wrong
+            data = {**data, "format": 2}
+    errors = schema.validate(data, exercise_schema())
+    for e in errors:
+        found.append(at(e.path, "check.schema." + e.rule, {"field": _field(e.path), **e.params},
+                        on_key=e.rule in ("unknown_field", "name")))  # fmt: skip
+    if errors:
+        return found
+    if stem is not None and data["id"] != stem:
+        found.append(at(("id",), "check.id_name", {"id": data["id"], "stem": stem}))
+    found += _languages(data, at)
+    found += _computed(data, at)
+    return found
+
+
+def _field(path: tuple) -> str:
+    """A path as a teacher reads it: hints[2].en, logits[1][0]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "/"
+
+
+def _languages(data: dict, at) -> list[Problem]:
+    """Every text (title, teaches, each hint) in the same languages."""
+    texts = [((f,), data[f]) for f in TEXT_FIELDS] + [(("hints", i), h) for i, h in enumerate(data["hints"])]
+    used = sorted(set().union(*(set(v) for _, v in texts)))
+    out = []
+    for where, value in texts:
+        missing = [lang for lang in used if lang not in value]
+        if missing:
+            out.append(at(where, "check.languages", {"field": _field(where), "missing": ", ".join(missing)}))
+    return out
+
+
+def _computed(data: dict, at) -> list[Problem]:
+    """Build the problem as xent will, then recompute the answer and the stored stages."""
+    options = data.get("options", {})
+    words = [*_words(data["logits"], ("logits",)), *_words(data["labels"], ("labels",))]
+    if words:
+        return [at(w, "check.not_number", {"field": _field(w), "value": v}) for w, v in words]
+    try:
+        problem = make_problem(
+            np.asarray(numbers(data["logits"]), dtype=float),
+            np.asarray(numbers(data["labels"])),
+            Options.from_dict(numbers(options)),
+        )
+    except (XentError, ValueError) as e:
+        return [_input_problem(e, at)]
+    result = explain(problem)
+    loss = float(result.loss)
+    out = []
+    if not math.isfinite(loss):
+        out.append(at(("answer",), "check.answer_not_finite", {"loss": loss}))
+    elif abs(round(loss, 4) - data["answer"]) > 1e-9:
+        out.append(at(("answer",), "check.answer", {"answer": data["answer"], "rounded": f"{loss:.4f}",
+                                                    "exact": f"{loss:.10g}"}))  # fmt: skip
+    out += _stages(data.get("stages", {}), result, at)
+    missing = [
+        c for c in implied_concepts({**data, "logits": numbers(data["logits"])}) if c not in data.get("concepts", [])
+    ]
+    if "concepts" in data and missing:
+        out.append(at(("concepts",), "check.concepts", {"missing": ", ".join(missing)}, error=False))
+    return out
+
+
+def _words(value: Any, where: tuple) -> list[tuple[tuple, str]]:
+    """Strings in a list of numbers other than the schema's "inf", "-inf" and "nan"."""
+    if isinstance(value, list):
+        return [w for i, v in enumerate(value) for w in _words(v, (*where, i))]
+    return [(where, value)] if isinstance(value, str) and value not in ("inf", "-inf", "nan") else []
+
+
+def _input_problem(e: Exception, at) -> Problem:
+    if not isinstance(e, XentError):  # ragged lists: numpy cannot make an array of them
+        return at(("logits",), "check.ragged", {"reason": str(e).split(";")[0]})
+    base: tuple = ("options", e.where) if e.where in OPTION_WHERE else (e.where or "logits",)
+    loc = e.params.get("loc")
+    where = (*base, *(i - 1 for i in loc)) if isinstance(loc, tuple) else base
+    return at(where, "check.input", {"err": XentError(e.key, None, **e.params), "field": _field(base)})
+
+
+def _stages(stored: dict, result, at) -> list[Problem]:
+    """The first stored stage value (per stage) that differs from the recomputed one."""
+    want = stage_values(result)
+    out = []
+    for name, given in stored.items():
+        computed = want.get(name)
+        if computed is None:
+            out.append(at(("stages", name), "check.stage_unused", {"stage": name}))
+            continue
+        for where, g, c in _pairs(numbers(given), computed, ("stages", name)):
+            if not _same(g, numbers(c)):
+                out.append(at(where, "check.stage", {"field": _field(where), "given": g, "computed": c}))
+                break
+    return out
+
+
+def _pairs(given: Any, computed: Any, where: tuple):
+    """Matching leaves of two nested lists; a shape mismatch yields the list itself."""
+    if isinstance(computed, list):
+        if not isinstance(given, list) or len(given) != len(computed):
+            yield where, _shape(given), _shape(computed)
+            return
+        for i, (g, c) in enumerate(zip(given, computed)):
+            yield from _pairs(g, c, (*where, i))
+    else:
+        yield where, given, computed
+
+
+def _shape(x: Any) -> str:
+    return f"{len(x)} values" if isinstance(x, list) else repr(x)
+
+
+def _same(given: Any, computed: Any) -> bool:
+    if given is None or computed is None or isinstance(given, str) or isinstance(computed, str):
+        return given == computed
+    if isinstance(given, bool) or not isinstance(given, int | float):
+        return False
+    if math.isnan(computed):
+        return math.isnan(given)
+    return given == computed or abs(given - computed) <= 1e-9
+
+
+def check_paths(paths: list[Path]) -> list[tuple[str, list[Problem]]]:
+    """Each file (a folder: its .json files) with its problems, plus ids that clash with another file."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            inside = sorted(p.glob("*.json"))
+            if not inside:
+                raise XentError("check.no_files", None, path=str(p))
+            files += inside
+        else:
+            files.append(p)
+    builtin = {f.stem: f for f in sorted(exercise_dir().glob("*.json"))}
+    seen: dict[str, str] = {}
+    out = []
+    for f in files:
+        problems = validate_file(f)
+        ident = _id(f) if not any(p.error for p in problems) else None
+        if ident is not None:
+            first = seen.get(ident) or (
+                str(builtin[ident]) if ident in builtin and f.resolve() != builtin[ident].resolve() else None
+            )
+            if first:
+                problems.append(Problem(str(f), *_id_at(f), "check.clash", {"id": ident, "other": first}))
+            seen.setdefault(ident, str(f))
+        out.append((str(f), problems))
+    return out
+
+
+def _id(path: Path) -> str | None:
+    data = json.loads(path.read_text("utf-8"))
+    return data.get("id")
+
+
+def _id_at(path: Path) -> tuple[int, int]:
+    _, pos = jsonpos.parse(path.read_text("utf-8"))
+    return pos.at(("id",))
