@@ -70,7 +70,10 @@ def test_a_clashing_id_is_refused_naming_both_files(klass):
     r = xent("exercises", "--exercises", klass)
     assert r.exit_code == 2
     assert "two exercises have the id 'article-exercise'" in r.stderr
-    assert str(ROOT / "exercises" / "article-exercise.json") in r.stderr and str(klass / "article-exercise.json") in r.stderr
+    assert (
+        str(ROOT / "exercises" / "article-exercise.json") in r.stderr
+        and str(klass / "article-exercise.json") in r.stderr
+    )
 
 
 def test_two_folders_from_the_environment_like_path(klass, tmp_path, monkeypatch):

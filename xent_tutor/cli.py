@@ -109,7 +109,9 @@ NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLO
 WidthOpt = Annotated[int | None, typer.Option(help="Lay out for this many columns (default: the terminal's).")]
 ExercisesOpt = Annotated[
     list[str] | None,
-    typer.Option("--exercises", metavar="DIR", help="A folder of your own exercises (repeat for more; env XENT_EXERCISES)."),
+    typer.Option(
+        "--exercises", metavar="DIR", help="A folder of your own exercises (repeat for more; env XENT_EXERCISES)."
+    ),
 ]
 
 
