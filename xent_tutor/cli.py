@@ -336,7 +336,7 @@ def _warn_notes(result: Any, lang: str) -> None:
 
 def _console(width: int | None, no_color: bool = False, record: bool = False) -> Any:
     """A Console per invocation: NO_COLOR, FORCE_COLOR and the terminal width are read now."""
-    from rich.console import Console
+    from .lesson.wrap import Console
 
     return Console(
         width=width,
