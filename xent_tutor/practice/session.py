@@ -283,10 +283,10 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     solved = set(data["solved"])
     table = Table(box=None, pad_edge=False)
     for key in ("ex.col.id", "ex.col.title", "ex.col.teaches", "ex.col.solved"):
-        table.add_column(t(key, lang), overflow="fold")
+        table.add_column(t(key, lang), overflow="fold", no_wrap=key == "ex.col.id")  # an id is typed whole
     lib = library()
     for e in lib.skipped:
-        sys.stderr.write("xent: warning: " + message(e, lang) + "\n")
+        sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
     for ex in lib.exercises.values():
         table.add_row(
             ex.id,
