@@ -33,7 +33,7 @@ def _uax14(text: str) -> tuple[int, ...]:
 @lru_cache(maxsize=4096)
 def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """Where a line may start: between words and Chinese characters; inside a formula wider than
-    `width` (at its spaces and after ·); inside its brackets."""
+    `width` (at its spaces and after ·); inside its brackets; anywhere UAX #14 allows."""
     allowed = set(_uax14(text))
     # After a Chinese comma or full stop a formula may begin the next line (UAX #14 glues "，-ln").
     allowed |= {i for i in range(1, len(text)) if text[i - 1] in _CLOSE and not text[i].isspace()}
@@ -51,21 +51,24 @@ def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], tuple[int, ...],
         if depth:
             nested.add(i + 1)
     split = allowed & too_wide
-    return tuple(sorted(allowed - inside)), tuple(sorted(split - nested)), tuple(sorted(split & nested))
+    return (tuple(sorted(allowed - inside)), tuple(sorted(split - nested)), tuple(sorted(split & nested)),
+            tuple(sorted(allowed)))  # fmt: skip
 
 
 def divide(text: str, width: int) -> list[int]:
     """Offsets where each line after the first starts, so no line is wider than `width` cells."""
-    between, shallow, deep = breaks(text, width)
-    outside = tuple(sorted(between + shallow))
+    between, shallow, deep, anywhere = breaks(text, width)
+    tiers = (tuple(sorted(between + shallow)), deep, anywhere)
     offsets: list[int] = []
     start = 0
     while cell_len(text[start:].rstrip()) > width:
-        end = _last_fit(text, start, outside, width) or _last_fit(text, start, deep, width)
-        if end is None:  # one piece wider than the line: fold
+        end = next(filter(None, (_last_fit(text, start, tier, width) for tier in tiers)), None)
+        if end is None:  # one piece wider than the line: fold, but not before closing punctuation
             end = start + 1
             while cell_len(text[start : end + 1]) <= width:
                 end += 1
+            while end - 1 > start and text[end] in NO_START:
+                end -= 1
         offsets.append(end)
         start = end
     return offsets
