@@ -490,6 +490,104 @@ def exercises_check(
     raise typer.Exit(EXIT_USAGE if bad else 0)
 
 
+@exercises_app.command("new")
+def exercises_new(
+    ex_id: Annotated[str, typer.Option("--id", help="The new exercise's id: lower-case letters, digits and '-'.")],
+    logits: Annotated[str, typer.Option(help="Logits: a list like '[[1.0, 2.0]]', a .json/.csv/.npy path, or '-'.")],
+    labels: Annotated[str, typer.Option(help="Class indices like '[0, 1]', or class probabilities.")],
+    weight: Annotated[str | None, typer.Option(help="Per-class weights, one per class.")] = None,
+    ignore_index: Annotated[int, typer.Option(help="Label value whose samples are left out of the loss.")] = -100,
+    label_smoothing: Annotated[float, typer.Option(help="Label smoothing ε, between 0 and 1.")] = 0.0,
+    reduction: Annotated[str, typer.Option(help="mean or sum.")] = "mean",
+    title: Annotated[
+        str | None, typer.Option(help="Title, in the --lang language (default: generated in every language).")
+    ] = None,
+    teaches: Annotated[
+        str | None, typer.Option(help="One sentence on what it teaches, in the --lang language.")
+    ] = None,
+    hint: Annotated[list[str] | None, typer.Option(help="A hint in the --lang language (repeat for more).")] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="easy, medium or hard (default: from the options and size).")
+    ] = None,
+    order: Annotated[int | None, typer.Option(help="Place on the learning path (default: none).")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="File or folder to write (default: ./ID.json).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Write a valid exercise file with the answer and every stage computed; add a title and hints.
+
+    \b
+    Example: xent exercises new --id two-rows --logits '[[2.0, 0.5], [0.1, 1.2]]' --labels '[0, 1]'
+    """
+    import re
+    from pathlib import Path
+
+    from .engine.inputs import read_array
+    from .practice.exercises import DIFFICULTIES
+    from .teach.check import exercise_schema, validate_text
+    from .teach.files import dumps, save
+    from .teach.new import build
+
+    _set_lang(lang)
+    lang = _lang()
+    if not re.fullmatch(exercise_schema()["properties"]["id"]["pattern"], ex_id):
+        raise XentError("new_bad_id", "id", value=ex_id)
+    if reduction not in ("mean", "sum"):
+        raise XentError("bad_format", "reduction", value=reduction, choices="mean, sum")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise XentError("bad_difficulty", "difficulty", value=difficulty)
+    if order is not None and order < 1:
+        raise XentError("new_bad_order", "order", value=order)
+    stdin = typer.get_binary_stream("stdin")
+    if [logits.strip(), labels.strip(), (weight or "").strip()].count("-") > 1:
+        raise XentError("two_stdin", "labels", other="--logits")
+    options: dict[str, Any] = {"reduction": reduction}
+    if weight is not None:
+        options["weight"] = read_array(weight, "weight", stdin).astype(float).tolist()
+    if ignore_index != -100:
+        options["ignore_index"] = ignore_index
+    if label_smoothing:
+        options["label_smoothing"] = label_smoothing
+    data = build(ex_id, read_array(logits, "logits", stdin), read_array(labels, "labels", stdin), options,
+                 title=title, teaches=teaches, hints=hint, lang=lang, difficulty=difficulty, order=order)  # fmt: skip
+    path = Path(output or f"{ex_id}.json")
+    if path.is_dir():
+        path = path / f"{ex_id}.json"
+    text = dumps(data)
+    problems = [p for p in validate_text(text, str(path), path.stem) if p.error]
+    if problems:  # e.g. an id that breaks the schema, or a file name that is not the id
+        raise XentError("new_invalid", "id", problem=problems[0].text(lang))
+    save(path, text, "output", force)
+    sys.stderr.write(_text("new.written", lang, path=str(path), answer=f"{data['answer']:.4f}") + "\n")
+
+
+@exercises_app.command("migrate")
+def exercises_migrate(
+    paths: Annotated[list[str], typer.Argument(metavar="FILE|DIR...", help="Exercise files or folders of them.")],
+    lang: LangOpt = None,
+) -> None:
+    """Rewrite format-1 exercise files as format 2 (atomically; invalid files are left untouched).
+
+    \b
+    Example: xent exercises migrate ./my-class
+    """
+    from pathlib import Path
+
+    from .teach.migrate import migrate_paths
+
+    _set_lang(lang)
+    lang = _lang()
+    kept = 0
+    for outcome in migrate_paths([Path(p) for p in paths]):
+        sys.stdout.write(_text("migrate." + outcome.status, lang, file=outcome.path) + "\n")
+        for problem in outcome.problems:
+            sys.stdout.write("  " + problem.text(lang) + "\n")
+        kept += outcome.status == "kept"
+    raise typer.Exit(EXIT_USAGE if kept else 0)
+
+
 @app.command()
 def progress(
     reset: Annotated[bool, typer.Option("--reset", help="Delete the quiz history.")] = False,

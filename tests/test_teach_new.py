@@ -1,0 +1,129 @@
+"""`xent exercises new` and `xent exercises migrate`: files a teacher can trust and never loses."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from xent_tutor.cli import app
+
+runner = CliRunner()
+
+
+def xent(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XENT_PROGRESS_FILE", str(tmp_path / "progress.json"))
+    monkeypatch.delenv("XENT_EXERCISES", raising=False)
+    return tmp_path
+
+
+def hand_loss(logits, labels):
+    """The article's recipe written out: softmax, -ln p of the true class, mean."""
+    losses = []
+    for row, y in zip(logits, labels):
+        total = sum(math.exp(z) for z in row)
+        losses.append(-math.log(math.exp(row[y]) / total))
+    return sum(losses) / len(losses), losses
+
+
+def test_new_writes_a_file_that_passes_the_check_and_the_quiz(home):
+    logits, labels = [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], [0, 2]
+    r = xent("exercises", "new", "--id", "two-rows", "--logits", json.dumps(logits), "--labels", json.dumps(labels))
+    assert r.exit_code == 0, r.output
+    assert "wrote two-rows.json" in r.stderr
+    data = json.loads((home / "two-rows.json").read_text("utf-8"))
+    loss, losses = hand_loss(logits, labels)
+    assert data["answer"] == round(loss, 4)
+    assert data["stages"]["per_sample_loss"] == [round(v, 4) for v in losses]
+    assert data["stages"]["exp"][0] == [round(math.exp(z), 4) for z in logits[0]]
+    assert data["concepts"] == ["softmax", "neg_log", "batch_mean"] and data["difficulty"] == "medium"
+    assert set(data["title"]) == set(data["teaches"]) == {"en", "zh"}
+    assert "row 1: p = 0.7856, -ln p = 0.2413" in data["hints"][1]["en"]
+    r = xent("exercises", "check", "two-rows.json")
+    assert r.exit_code == 0 and r.stdout.strip() == "two-rows.json: ok"
+    r = xent("quiz", "--exercise", "two-rows.json", "--answer", str(data["answer"]))
+    assert r.exit_code == 0, r.output
+    r = xent("quiz", "--exercise", "./two-rows.json", "--mode", "final", input=f"{data['answer']}\n")
+    assert r.exit_code == 0 and "✓" in r.stdout
+
+
+def test_new_never_overwrites_without_force(home):
+    args = ["exercises", "new", "--id", "x1", "--logits", "[[0, 0]]", "--labels", "[0]"]
+    (home / "x1.json").write_text("my own work", "utf-8")
+    r = xent(*args)
+    assert r.exit_code == 2 and "'x1.json' already exists; use --force to replace it" in r.stderr
+    assert (home / "x1.json").read_text("utf-8") == "my own work"
+    assert [p.name for p in home.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    r = xent(*args, "--force")
+    assert r.exit_code == 0 and json.loads((home / "x1.json").read_text())["answer"] == 0.6931
+
+
+def test_new_with_the_teachers_texts_in_one_language_into_a_folder(home):
+    (home / "class").mkdir()
+    r = xent("exercises", "new", "--id", "soft", "--logits", "[[1.0, 2.0, 0.5]]", "--labels", "[[0.2, 0.7, 0.1]]",
+             "--title", "软标签", "--hint", "每个类别都参与", "--lang", "zh", "-o", "class")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads((home / "class" / "soft.json").read_text("utf-8"))
+    assert data["title"] == {"zh": "软标签"} and data["hints"] == [{"zh": "每个类别都参与"}]
+    assert list(data["teaches"]) == ["zh"] and data["difficulty"] == "hard"
+    z, t = [1.0, 2.0, 0.5], [0.2, 0.7, 0.1]
+    lse = math.log(sum(math.exp(v) for v in z))
+    assert data["answer"] == round(sum(-ti * (zi - lse) for zi, ti in zip(z, t)), 4)
+    assert "p_true" not in data["stages"]
+    assert xent("exercises", "check", "class").exit_code == 0
+
+
+def test_new_refuses_bad_input_with_one_line(home):
+    r = xent("exercises", "new", "--id", "Bad_Id", "--logits", "[[0, 0]]", "--labels", "[0]")
+    assert r.exit_code == 2 and "--id: 'Bad_Id' cannot be an id" in r.stderr
+    r = xent("exercises", "new", "--id", "x", "--logits", "[[0, 0]]", "--labels", "[3]")
+    assert r.exit_code == 2 and r.stderr.startswith("xent: error: --labels") and len(r.stderr.splitlines()) == 1
+    r = xent("exercises", "new", "--id", "x", "--logits", "[[0, 0]]", "--labels", "[-100]")
+    assert r.exit_code == 2 and "finite answer" in r.stderr
+    assert not (home / "x.json").exists()
+
+
+def v1(id_: str) -> dict:
+    return {
+        "format": 1,
+        "id": id_,
+        "title": {"en": "Old"},
+        "teaches": {"en": "Old file."},
+        "logits": [[0.0, 0.0], [0.0, 0.0]],
+        "labels": [0, 1],
+        "answer": 0.6931,
+        "hints": [{"en": "ln 2"}],
+    }
+
+
+def test_migrate_rewrites_valid_v1_files_and_leaves_the_rest_untouched(home):
+    folder = home / "class"
+    folder.mkdir()
+    (folder / "old.json").write_text(json.dumps(v1("old")), "utf-8")
+    wrong = json.dumps({**v1("wrong"), "answer": 0.5})
+    (folder / "wrong.json").write_text(wrong, "utf-8")
+    (folder / "broken.json").write_text("{", "utf-8")
+    r = xent("exercises", "check", folder / "old.json")
+    assert r.exit_code == 0 and "note: format 1" in r.stdout
+    r = xent("exercises", "migrate", folder)
+    assert r.exit_code == 2
+    lines = r.stdout.splitlines()
+    assert f"{folder / 'old.json'}: rewritten as format 2" in lines
+    assert f"{folder / 'wrong.json'}: not migrated, the file is unchanged; fix these first:" in lines
+    assert (folder / "wrong.json").read_text("utf-8") == wrong and (folder / "broken.json").read_text() == "{"
+    data = json.loads((folder / "old.json").read_text("utf-8"))
+    assert data["format"] == 2 and data["concepts"] == ["softmax", "neg_log", "batch_mean"]
+    assert {k: v for k, v in data.items() if k not in ("format", "concepts")} == {
+        k: v for k, v in v1("old").items() if k != "format"
+    }
+    assert xent("exercises", "check", folder / "old.json").stdout.strip().endswith("old.json: ok")
+    r = xent("exercises", "migrate", folder / "old.json")
+    assert r.exit_code == 0 and "already format 2" in r.stdout
