@@ -206,7 +206,7 @@ def test_bad_files(tmp_path):
         (bad_csv, "line 2, column 2: 'x' is not a number"),
         (bad_json, "found a JSON object"),
         (obj, "holds Python objects"),
-        (tmp_path, "unknown file type"),
+        (tmp_path, "is a directory, not a file"),
     ]
     import os
 

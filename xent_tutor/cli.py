@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -60,10 +61,10 @@ def _message(e: XentError) -> str:
 
 
 def _fail(text: str) -> None:
-    from .lesson.text import t
+    from .lesson.text import printable, t
 
     try:
-        sys.stderr.write(t("err.prefix", _lang()) + text + "\n")
+        sys.stderr.write(t("err.prefix", _lang()) + printable(text) + "\n")
         sys.stderr.flush()
     except (OutputError, OSError):
         pass  # stderr is closed or full: the exit code still tells
@@ -121,7 +122,10 @@ def _use_exercises(folders: list[str] | None) -> None:
     use_folders(folders or ())
 
 
+MIN_WIDTH, MAX_WIDTH = 40, 1000
 JSON_ROWS = 1000  # stage rows in --format json unless --rows says otherwise
+MAX_GRAD_JSON = 10_000_000  # logits whose gradient --format json writes (80 MB of float64, streamed)
+MAX_SHOWN = 10_000  # --rows and --top: every shown sample is held as text and tables (a JSON row is ~9 kB)
 
 
 @app.command()
@@ -159,6 +163,9 @@ def explain(
     threads: Annotated[
         int | None, typer.Option(help="Threads for a big batch (default: XENT_NUM_THREADS, else the usable cores).")
     ] = None,
+    max_input: Annotated[
+        int, typer.Option(help="Largest JSON/CSV/stdin input read, in MiB (.npy files have no limit).")
+    ] = 256,
     lang: LangOpt = None,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
@@ -178,18 +185,19 @@ def explain(
         raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
     if not 0 <= precision <= 17:
         raise XentError("bad_precision", "precision", value=precision)
-    if rows is not None and rows < 1:
-        raise XentError("bad_rows", "rows", value=rows)
-    if top < 0:
-        raise XentError("bad_top", "top", value=top)
+    if rows is not None and not 1 <= rows <= MAX_SHOWN:
+        raise XentError("bad_rows", "rows", value=rows, high=MAX_SHOWN)
+    if not 0 <= top <= MAX_SHOWN:
+        raise XentError("bad_top", "top", value=top, high=MAX_SHOWN)
     if export is not None and not export.lower().endswith((".svg", ".html", ".txt")):
         raise XentError("export_type", "export", path=export)
     if export is not None and fmt != "table":
         raise XentError("export_format", "export", format=fmt)
-    if width is not None and width < 40:
-        raise XentError("bad_width", "width", value=width)
+    _check_width(width)
     if threads is not None and threads < 1:
         raise XentError("bad_threads", "threads", value=threads)
+    if max_input < 1:
+        raise XentError("bad_max_input", "max_input", value=max_input)
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -199,9 +207,10 @@ def explain(
         reduction=reduction,
         exercise=exercise,
         class_dim=class_dim,
+        max_input=max_input << 20,
     )
     lesson_view = fmt in ("table", "markdown")
-    shown = rows or (JSON_ROWS if fmt == "json" else 20)
+    shown = 0 if fmt == "value" else rows or (JSON_ROWS if fmt == "json" else 20)  # value shows no stage
     if threads is None:
         from .engine.batch import workers
 
@@ -224,7 +233,8 @@ def explain(
 
         write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape))
     summary = None
-    if top or (lesson_view and result.problem.num_samples > len(result.trace.rows)):
+    top = min(top, result.problem.num_samples)
+    if fmt != "value" and (top or (lesson_view and result.problem.num_samples > len(result.trace.rows))):
         from .engine.core import summarize
 
         summary = summarize(result, top)
@@ -240,6 +250,9 @@ def explain(
         from .lesson.render import write_json
 
         full_grad = None
+        logits = math.prod(result.problem.logits_shape)
+        if grad and logits > MAX_GRAD_JSON:
+            raise XentError("grad_json_too_big", "grad", logits=logits, limit=MAX_GRAD_JSON)
         if grad:
             from .engine.core import gradient
 
@@ -359,6 +372,11 @@ def _set_lang(lang: str | None) -> None:
         _LANG["lang"] = lang
 
 
+def _check_width(width: int | None) -> None:
+    if width is not None and not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise XentError("bad_width", "width", value=width, low=MIN_WIDTH, high=MAX_WIDTH)
+
+
 def _class_budget(width: int, precision: int) -> int:
     """How many class columns fit beside the row, label and sum columns."""
     column = max(precision + 5, 9) + 2
@@ -417,6 +435,11 @@ def quiz(
         raise XentError("bad_rounds", "rounds", value=rounds)
     if fmt not in ("table", "json"):
         raise XentError("bad_format", "format", value=fmt, choices="table, json")
+    if seed is not None and seed < 0:
+        raise XentError("bad_seed", "seed", value=seed)
+    if seed is not None and exercise is not None:
+        raise XentError("seed_and_exercise", "seed")
+    _check_width(width)
     lang = _lang()
     if answer is not None:
         if exercise is None and seed is None:
@@ -457,6 +480,7 @@ def exercises(
         return
     from .practice.session import list_exercises
 
+    _check_width(width)
     list_exercises(_console(width, no_color), _progress_path(progress_file), _lang())
 
 
@@ -605,6 +629,7 @@ def progress(
     from .practice.session import reset_progress, show_progress
 
     _set_lang(lang)
+    _check_width(width)
     path = _progress_path(progress_file)
     if reset:
         raise typer.Exit(reset_progress(_console(width, no_color), path, yes, _lang()))

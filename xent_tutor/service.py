@@ -25,6 +25,7 @@ class ExplainRequest:
     reduction: str = "mean"
     exercise: str | None = None
     class_dim: int = 1
+    max_input: int = 256 << 20  # bytes of text read from a file or stdin at most
 
 
 def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Problem:
@@ -49,26 +50,28 @@ def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
         if req.ignore_index != -100:
             overrides["ignore_index"] = req.ignore_index
         if req.weight is not None:
-            overrides["weight"] = _read("weight", req.weight, stdin, {})
-        return problem_from_exercise(req.exercise or DEFAULT_EXERCISE, overrides)
+            overrides["weight"] = _read("weight", req.weight, stdin, {}, req.max_input)
+        return problem_from_exercise(DEFAULT_EXERCISE if req.exercise is None else req.exercise, overrides)
     if req.logits is None or req.labels is None:
         raise XentError("missing_labels", "labels" if req.labels is None else "logits")
     used: dict[str, str] = {}
-    logits = _read("logits", req.logits, stdin, used)
-    labels = _read("labels", req.labels, stdin, used)
-    weight = None if req.weight is None else _read("weight", req.weight, stdin, used)
+    logits = _read("logits", req.logits, stdin, used, req.max_input)
+    labels = _read("labels", req.labels, stdin, used, req.max_input)
+    weight = None if req.weight is None else _read("weight", req.weight, stdin, used, req.max_input)
     options = Options(req.reduction, weight, req.ignore_index, req.label_smoothing)
     return make_problem(logits, labels, options, req.class_dim)
 
 
-def _read(name: str, value: str, stdin: BinaryIO | None, used: dict[str, str]) -> np.ndarray:
+def _read(
+    name: str, value: str, stdin: BinaryIO | None, used: dict[str, str], max_bytes: int = 256 << 20
+) -> np.ndarray:
     from .engine.inputs import read_array  # only when there is input to read
 
     if value.strip() == "-":
         if used.get("-"):
             raise XentError("two_stdin", name, other="--" + used["-"])
         used["-"] = name
-    return read_array(value, name, stdin)
+    return read_array(value, name, stdin, max_bytes)
 
 
 def run_explain(

@@ -120,6 +120,8 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
     options = _check_options(options or Options())
     z = np.asarray(logits)
     t = np.asarray(target)
+    if z.ndim < 2 and class_dim not in (1, 0, -1):  # (C,): the classes are dimension 0, i.e. -1
+        raise XentError("bad_class_dim", "class_dim", dim=class_dim, ndim=z.ndim)
     if class_dim != 1 and z.ndim >= 2:
         if not -z.ndim <= class_dim < z.ndim or class_dim in (0, -z.ndim):
             raise XentError("bad_class_dim", "class_dim", dim=class_dim, ndim=z.ndim)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,13 +18,14 @@ import numpy as np
 from ..errors import XentError
 
 MAX_DEPTH = 8
+MAX_INPUT = 256 << 20  # bytes of text (JSON, CSV, stdin) read at most unless --max-input says otherwise
 NPY_MAGIC = b"\x93NUMPY"
 _NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)\Z", re.IGNORECASE)
 _INT = re.compile(r"[+-]?\d+\Z")
 _TOKEN = re.compile(r"\s*(?:([\[\],])|([^\s\[\],]+))")
 
 
-def read_array(value: str, where: str, stdin: BinaryIO | None = None) -> np.ndarray:
+def read_array(value: str, where: str, stdin: BinaryIO | None = None, max_bytes: int = MAX_INPUT) -> np.ndarray:
     """Turn an option's value (inline list, number, path, or '-') into an array."""
     text = value.strip()
     if not text:
@@ -28,43 +33,95 @@ def read_array(value: str, where: str, stdin: BinaryIO | None = None) -> np.ndar
     if text == "-":
         if stdin is None:
             raise XentError("no_stdin", where)
-        return _from_bytes(stdin.read(), where, "-")
+        data = stdin.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise XentError("input_too_large", where, path="-", limit=max_bytes >> 20)
+        return _from_bytes(data, where, "-")
     if text.startswith("[") or _NUMBER.match(text):
         return parse_list(text, where)
-    return read_file(Path(text), where)
+    return read_file(Path(text), where, max_bytes)
 
 
-def read_file(path: Path, where: str) -> np.ndarray:
+def read_file(path: Path, where: str, max_bytes: int = MAX_INPUT) -> np.ndarray:
     """Load a .json, .csv or .npy file; .npy is memory-mapped and never unpickled."""
     suffix = path.suffix.lower()
+    size = _regular_size(path, where, known=suffix in (".json", ".csv", ".npy"))
     if suffix not in (".json", ".csv", ".npy"):
-        if not path.exists():
-            raise XentError("file_missing", where, path=str(path))
         raise XentError("file_type", where, path=str(path), suffix=suffix or "(none)")
+    if suffix != ".npy" and size > max_bytes:
+        raise XentError("input_too_large", where, path=str(path), limit=max_bytes >> 20)
     try:
-        if suffix == ".npy":
-            return _check_npy(np.load(path, mmap_mode="r", allow_pickle=False), where, path)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise XentError("file_missing", where, path=str(path)) from None
-    except IsADirectoryError:
-        raise XentError("file_is_dir", where, path=str(path)) from None
+        with open(path, "rb") as f:
+            if suffix == ".npy":
+                _npy_header(f, size, where, path)
+                return _check_npy(np.load(path, mmap_mode="r", allow_pickle=False), where, path)
+            data = f.read(max_bytes + 1)
     except PermissionError:
         raise XentError("file_unreadable", where, path=str(path), reason="permission denied") from None
     except ValueError as e:
         raise _npy_error(e, where, path) from None
     except OSError as e:
         raise XentError("file_unreadable", where, path=str(path), reason=e.strerror or str(e)) from None
+    if len(data) > max_bytes:  # it grew while being read
+        raise XentError("input_too_large", where, path=str(path), limit=max_bytes >> 20)
     text = _decode(data, where, str(path))
     if suffix == ".csv":
         return parse_csv(text, where, str(path))
     return parse_list(text, where, str(path))
 
 
+def _regular_size(path: Path, where: str, known: bool) -> int:
+    """The size of a regular file (symlinks followed); devices, FIFOs and sockets are refused unread."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if known or re.fullmatch(r"[^\s(),;]+", str(path)):  # a file name that is not there
+            raise XentError("file_missing", where, path=str(path)) from None
+        raise XentError("not_input", where, value=_clip(str(path))) from None
+    except PermissionError:
+        raise XentError("file_unreadable", where, path=str(path), reason="permission denied") from None
+    except (OSError, ValueError) as e:  # a name too long, a NUL byte, a loop of links: not a usable file name
+        if known and isinstance(e, OSError) and e.errno not in (errno.ENAMETOOLONG, errno.ELOOP):
+            raise XentError("file_unreadable", where, path=str(path), reason=e.strerror or str(e)) from None
+        raise XentError("not_input", where, value=_clip(str(path))) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise XentError("file_is_dir", where, path=str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise XentError("not_regular", where, path=str(path))
+    return st.st_size
+
+
+def _npy_header(f: BinaryIO, size: int, where: str, source: object) -> None:
+    """Check a .npy header (signature, dtype, shape against the bytes present) before anything is allocated."""
+    from numpy.lib import format as npy
+
+    if f.read(len(NPY_MAGIC)) != NPY_MAGIC:
+        raise XentError("not_npy", where, path=str(source))
+    f.seek(0)
+    version = npy.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = npy.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = npy.read_array_header_2_0(f)
+    else:
+        raise XentError("npy_bad", where, path=str(source), reason=f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise XentError("npy_object", where, path=str(source))
+    if dtype.kind not in "iuf":
+        raise XentError("npy_dtype", where, path=str(source), dtype=str(dtype))
+    count = math.prod(int(n) for n in shape)
+    need, have = count * dtype.itemsize, size - f.tell()
+    if need > have:
+        raise XentError("npy_short", where, path=str(source), shape=str(tuple(shape)), need=need, have=have)
+
+
 def _from_bytes(data: bytes, where: str, source: str) -> np.ndarray:
     if data.startswith(NPY_MAGIC):
         try:
-            return _check_npy(np.load(io.BytesIO(data), allow_pickle=False), where, source)
+            f = io.BytesIO(data)
+            _npy_header(f, len(data), where, source)
+            f.seek(0)
+            return _check_npy(np.load(f, allow_pickle=False), where, source)
         except ValueError as e:
             raise _npy_error(e, where, source) from None
     text = _decode(data, where, source).strip()
@@ -85,15 +142,31 @@ def _decode(data: bytes, where: str, source: str) -> str:
 def _npy_error(e: ValueError, where: str, source: object) -> XentError:
     if "object" in str(e).lower() or "pickle" in str(e).lower():
         return XentError("npy_object", where, path=str(source))
-    return XentError("npy_bad", where, path=str(source), reason=str(e).splitlines()[0])
+    return XentError("npy_bad", where, path=str(source), reason=str(e).splitlines()[0][:80])
 
 
 def _check_npy(a: np.ndarray, where: str, source: object) -> np.ndarray:
+    if not isinstance(a, np.ndarray):
+        raise XentError("not_npy", where, path=str(source))
     if a.dtype.hasobject:
         raise XentError("npy_object", where, path=str(source))
     if a.dtype.kind not in "iuf":
         raise XentError("npy_dtype", where, path=str(source), dtype=str(a.dtype))
     return a  # an empty batch is PyTorch's business too: the core gives its answer
+
+
+def number(word: str) -> int | float:
+    """One numeric token: an int when it has int64's digits at most, else a float; OverflowError beyond float64."""
+    if _INT.match(word) and len(word) <= 19:
+        return int(word)
+    value = float(word)
+    if math.isinf(value) and "inf" not in word.lower():
+        raise OverflowError(word)
+    return value
+
+
+def _clip(word: str) -> str:
+    return word[:20] + ("…" if len(word) > 20 else "")
 
 
 def parse_list(text: str, where: str, source: str | None = None) -> np.ndarray:
@@ -104,7 +177,8 @@ def parse_list(text: str, where: str, source: str | None = None) -> np.ndarray:
         data = json.loads(text)
         if isinstance(data, (list, int, float)) and not isinstance(data, bool):
             arr = np.array(data)
-            if arr.dtype.kind in "iuf" and arr.ndim <= MAX_DEPTH:
+            finite = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all())
+            if finite and arr.ndim <= MAX_DEPTH:  # 1e400 in JSON is inf: the careful path names it
                 return arr
     except (ValueError, RecursionError, OverflowError):
         pass
@@ -163,7 +237,10 @@ def _parse_nested(text: str, where: str, source: str | None) -> object:
                 raise XentError("parse_object", where, src=source)
             if not _NUMBER.match(word):
                 raise XentError("not_a_number", where, loc=_loc(path), value=word[:20], src=source)
-            num = int(word) if _INT.match(word) else float(word)
+            try:
+                num = number(word)
+            except OverflowError:
+                raise XentError("too_large", where, loc=_loc(path), value=_clip(word), src=source) from None
             if stack:
                 stack[-1].append(num)
                 path[-1] += 1
@@ -225,8 +302,23 @@ def _flatten(data: object, out: list) -> None:
         out.append(data)
 
 
+def _check_separator(text: str, where: str, source: str | None) -> None:
+    """A file separated by ';', tabs or spaces is named as such instead of misread."""
+    for line_no, line in enumerate(text.splitlines()[:1000], 1):
+        if not line.strip():
+            continue
+        if "," not in line:
+            for sep, key in ((";", "csv_semicolons"), ("\t", "csv_tabs"), (None, "csv_spaces")):
+                fields = line.split(sep)
+                numbers = all(_NUMBER.match(f.strip()) for f in fields)
+                if len([f for f in fields if f.strip()]) > 1 and (sep or numbers):  # "my label" is a header
+                    raise XentError(key, where, line=line_no, src=source)
+        return
+
+
 def parse_csv(text: str, where: str, source: str | None = None) -> np.ndarray:
     """Rows of comma-separated numbers; a first line of column names is skipped."""
+    _check_separator(text, where, source)
     try:
         lines = [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text)), 1) if row]
     except csv.Error as e:
@@ -246,8 +338,12 @@ def parse_csv(text: str, where: str, source: str | None = None) -> np.ndarray:
             f = f.strip()
             if not _NUMBER.match(f):
                 raise XentError("csv_not_number", where, line=line_no, col=col, value=f[:20], src=source)
-            all_int = all_int and bool(_INT.match(f))
-            row.append(int(f) if _INT.match(f) else float(f))
+            try:
+                value = number(f)
+            except OverflowError:
+                raise XentError("csv_too_large", where, line=line_no, col=col, value=_clip(f), src=source) from None
+            all_int = all_int and isinstance(value, int)
+            row.append(value)
         rows.append(row)
     try:
         arr = np.array(rows, dtype=np.int64 if all_int else np.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -179,6 +180,7 @@ def to_json(result: Result, summary: Summary | None = None, arrays: bool = True)
 
 
 BIG = "__XENT_PER_SAMPLE__"
+GRAD = "__XENT_GRAD__"
 
 
 def write_json(
@@ -191,19 +193,29 @@ def write_json(
     """One strict JSON object; a big per-sample array is streamed instead of built in memory."""
     data = to_json(result, summary, arrays=False)
     if grad:
-        data["grad"] = _clean(full_grad) if full_grad is not None else None
+        data["grad"] = GRAD if full_grad is not None else None
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-    head, sep, tail = text.partition(json.dumps(BIG))
-    while sep:
-        out.write(head)
-        _stream_array(result.per_sample.reshape(result.problem.sample_shape), out)
-        head, sep, tail = tail.partition(json.dumps(BIG))
-    out.write(head + "\n")
+    arrays = {BIG: result.per_sample.reshape(result.problem.sample_shape), GRAD: full_grad}
+    for piece in re.split("(" + json.dumps(BIG) + "|" + json.dumps(GRAD) + ")", text):
+        if piece[1:-1] in arrays:
+            _stream_array(arrays[piece[1:-1]], out)
+        else:
+            out.write(piece)
+    out.write("\n")
 
 
 def _stream_array(a: np.ndarray, out: Any) -> None:
     if a.ndim == 0:
         out.write(json.dumps(_clean(float(a))))
+        return
+    if a.ndim == 2:  # rows in blocks: one write per block, not per row
+        out.write("[")
+        step = max(1, 65536 // max(1, a.shape[1]))
+        for start in range(0, len(a), step):
+            block = a[start : start + step].tolist()
+            rows = ("[" + ",".join("null" if not math.isfinite(v) else repr(v) for v in r) + "]" for r in block)
+            out.write(("," if start else "") + ",".join(rows))
+        out.write("]")
         return
     if a.ndim > 1:
         out.write("[")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,15 @@ if TYPE_CHECKING:
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
+# Control characters (C0, DEL, C1), line and paragraph separators and bidi overrides: never echoed raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """User text made safe to show on one line: control characters as escapes, cut at `limit` chars."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @cache
@@ -59,7 +69,7 @@ def sample_at(value: object, lang: str = DEFAULT_LANG) -> str:
 
 
 def _params(params: dict[str, object], lang: str) -> dict[str, object]:
-    out = dict(params)
+    out = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
     if "loc" in out:
         out["loc"] = location(out["loc"], lang)
     if "at" in out and not isinstance(out["at"], str):

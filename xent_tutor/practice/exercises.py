@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from ..errors import XentError
 
 FORMAT_VERSION = 2
+_ID = re.compile(r"[^/\\\x00-\x20\x7f]{1,100}")
 OLDEST_FORMAT = 1
 SCHEMA_FILE = Path(__file__).with_name("exercise.schema.json")
 # The ideas an exercise can need, in the order the path introduces them; display names are the
@@ -244,6 +246,8 @@ def get(ref: str) -> Exercise:
         ex = read(Path(ref))
         _BY_PATH[ex.id] = ex  # the quiz looks it up again by id
         return ex
+    if not _ID.fullmatch(ref):  # not a file name either: empty, too long, or with spaces or control characters
+        raise XentError("unknown_exercise", "exercise", id=ref[:60])
     if ref in _BY_PATH:
         return _BY_PATH[ref]
     lib = library()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import XentError
-from ..lesson.text import message, t
+from ..lesson.text import message, printable, t
 from . import progress
 from . import quiz as q
 from .arith import evaluate
@@ -78,7 +78,7 @@ def _short(x: float) -> str:
 
 
 class _Reader:
-    """Answers from the terminal, or one per line from a pipe."""
+    """Answers from the terminal, or one per line from a pipe (blank lines skipped, long lines cut)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -87,12 +87,34 @@ class _Reader:
     def read(self, prompt: str) -> str:
         if self.tty:
             return self.console.input(prompt)
+        from rich.text import Text
+
+        line = _next_line()
         self.console.print(prompt, end="")
-        line = sys.stdin.readline()
+        # An answer is shown as typed, never as markup or terminal codes, and at most one short line.
+        self.console.print(Text(printable(line.rstrip("\n"), ECHO_LIMIT)), highlight=False)
+        return line
+
+
+MAX_LINE = 4096  # far beyond any answer (arith refuses 200 characters); the rest of a longer line is dropped
+MAX_DRAIN = 1 << 20  # a "line" with no newline in the first MiB is not an answer: it ends the input
+ECHO_LIMIT = 200
+
+
+def _next_line() -> str:
+    """The next non-blank line of stdin, read in bounded pieces; EOFError at the end."""
+    while True:
+        line = sys.stdin.readline(MAX_LINE)
         if not line:
             raise EOFError
-        self.console.print(line.rstrip("\n"), highlight=False)
-        return line
+        if not line.endswith("\n") and len(line) >= MAX_LINE:
+            drained = len(line)
+            while not (rest := sys.stdin.readline(MAX_LINE)).endswith("\n") and rest:
+                drained += len(rest)
+                if drained > MAX_DRAIN:
+                    raise EOFError
+        if line.strip():
+            return line
 
 
 def run_session(
