@@ -90,14 +90,14 @@ class _Reader:
         from rich.text import Text
 
         line = _next_line()
-        self.console.print(prompt, end="")
-        # An answer is shown as typed, never as markup or terminal codes, and at most one short line.
-        self.console.print(Text(printable(line.rstrip("\n"), ECHO_LIMIT)), highlight=False)
+        # An answer is shown as typed, never as markup or terminal codes, and on one line.
+        echo = Text(prompt + printable(line.rstrip("\n"), ECHO_LIMIT), no_wrap=True, overflow="ellipsis")
+        self.console.print(echo, highlight=False, no_wrap=True, overflow="ellipsis", crop=True)
         return line
 
 
 MAX_LINE = 4096  # far beyond any answer (arith refuses 200 characters); the rest of a longer line is dropped
-MAX_DRAIN = 1 << 20  # a "line" with no newline in the first MiB is not an answer: it ends the input
+MAX_DRAIN = 64 << 20  # a "line" with no newline in 64 MiB (/dev/zero) is not an answer: it ends the input
 ECHO_LIMIT = 200
 
 
