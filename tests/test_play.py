@@ -1,0 +1,343 @@
+"""xent play without Textual: the state model, the sentences it chooses, saving and the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+import numpy as np
+import pytest
+from conftest import DATA, assert_matches_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from xent_tutor.cli import app
+from xent_tutor.engine.core import Options, explain, make_problem
+from xent_tutor.errors import XentError
+from xent_tutor.play.save import exercise_data, explain_command, save_exercise
+from xent_tutor.play.state import PlayState
+from xent_tutor.play.words import sentences
+from xent_tutor.practice.exercises import parse, read
+from xent_tutor.service import problem_from_exercise
+
+REF = json.loads((DATA / "play_reference.json").read_text())["cases"]
+KEYS = {
+    "plus": lambda s: s.nudge(1),
+    "minus": lambda s: s.nudge(-1),
+    "up": lambda s: s.move(-1, 0),
+    "down": lambda s: s.move(1, 0),
+    "left": lambda s: s.move(0, -1),
+    "right": lambda s: s.move(0, 1),
+    "right_square_bracket": lambda s: s.change_step(1),
+    "greater_than_sign": lambda s: s.change_rate(1),
+    "l": lambda s: s.cycle_label(),
+    "w": lambda s: s.cycle_weight(),
+    "m": lambda s: s.toggle_smoothing(),
+    "r": lambda s: s.toggle_reduction(),
+    "g": lambda s: s.train_step(),
+}
+
+
+def state_for(exercise: str = "article-exercise", **options) -> PlayState:
+    return PlayState(problem_from_exercise(exercise, options or None), exercise)
+
+
+@pytest.mark.parametrize("case", REF, ids=lambda c: c["name"])
+def test_key_sequence_then_one_step_matches_pytorch(case):
+    s = state_for(case["exercise"])
+    *moves, last = case["keys"]
+    for key in moves:
+        KEYS[key](s)
+    assert_matches_torch(s.logits, case["logits"])
+    assert s.labels.tolist() == case["labels"]
+    assert_matches_torch(s.loss, case["loss"])
+    assert_matches_torch(s.grad, case["grad"])
+    assert last == "g" and s.lr == case["lr"]
+    assert s.train_step()
+    assert_matches_torch(s.logits, case["logits_after"])
+    assert_matches_torch(s.loss, case["loss_after"])
+    assert s.history[-1] == s.loss
+
+
+def test_nudge_moves_only_the_selected_logit_by_the_step():
+    s = state_for()
+    before = s.logits.copy()
+    s.select(1, 1)
+    s.change_step(-1)
+    s.nudge(-1)
+    diff = s.logits - before
+    assert diff[1, 1] == pytest.approx(-0.05) and np.count_nonzero(diff) == 1
+
+
+def test_cursor_stays_on_the_grid():
+    s = state_for()
+    s.move(-5, 9)
+    assert (s.row, s.col) == (0, 1)
+    s.select(7, -3)
+    assert (s.row, s.col) == (1, 0)
+
+
+def test_label_cycle_visits_every_class_then_the_ignore_index():
+    s = state_for("batch-mean")
+    seen = []
+    for _ in range(4):
+        s.cycle_label()
+        seen.append(int(s.labels[0]))
+    assert seen == [1, 2, -100, 0]
+
+
+def test_weight_cycle_and_all_ones_means_no_weights():
+    s = state_for()
+    s.select(0, 1)
+    s.cycle_weight()
+    assert s.weight.tolist() == [1.0, 2.0]
+    s.cycle_weight()
+    assert s.weight.tolist() == [1.0, 0.5]
+    s.cycle_weight()
+    assert s.weight is None
+
+
+def test_no_step_when_every_target_is_ignored():
+    s = state_for("ignore-index")
+    for row in (0, 2):
+        s.select(row, 0)
+        while s.labels[row] != -100:
+            s.cycle_label()
+    assert np.isnan(s.loss)
+    before = s.logits.copy()
+    assert not s.train_step()
+    assert np.array_equal(s.logits, before)
+    assert any("not a finite number" in x for x in sentences(s, "en"))
+
+
+@pytest.mark.parametrize(
+    ("exercise", "key"),
+    [("soft-labels", "play_soft"), ("huge-logits", None)],
+)
+def test_what_play_accepts(exercise, key):
+    problem = problem_from_exercise(exercise)
+    if key is None:
+        PlayState(problem)
+    else:
+        with pytest.raises(XentError) as e:
+            PlayState(problem)
+        assert e.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "options", "key"),
+    [
+        (np.zeros((6, 2)), np.zeros(6, int), Options(), "play_size"),
+        (np.zeros((1, 2, 3)), np.zeros((1, 3), int), Options(), "play_shape"),
+        (np.array([[0.0, np.inf]]), np.array([0]), Options(), "play_nonfinite"),
+        (np.zeros((1, 2)), np.array([0]), Options(reduction="none"), "play_none"),
+    ],
+)
+def test_refused_inputs(logits, labels, options, key):
+    with pytest.raises(XentError) as e:
+        PlayState(make_problem(logits, labels, options))
+    assert e.value.key == key
+
+
+# Sentences: every claim checked against the numbers.
+CELL = re.compile(r"row (\d+) class (\d+) ([+−])(\d+\.\d+)")
+
+
+def claims(text: str, word: str) -> list[tuple[int, int, int]]:
+    """(row, col, sign) of every logit listed in the sentence starting with `word`."""
+    for sentence in re.split(r"(?<=\.) (?=[A-Z])", text):
+        if sentence.startswith(word):
+            return [(int(r) - 1, int(c), 1 if s == "+" else -1) for r, c, s, _ in CELL.findall(sentence)]
+    return []
+
+
+option_sets = st.fixed_dictionaries(
+    {
+        "smoothing": st.sampled_from([0.0, 0.1, 0.3]),
+        "weight": st.sampled_from([None, [1.0, 2.0, 0.5]]),
+        "reduction": st.sampled_from(["mean", "sum"]),
+        "ignore_first": st.booleans(),
+        "lr": st.sampled_from([0.1, 1.0, 5.0]),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    z=st.lists(st.floats(-4, 4, allow_nan=False), min_size=6, max_size=6),
+    y=st.lists(st.integers(0, 2), min_size=2, max_size=2),
+    o=option_sets,
+)
+def test_step_sentences_are_true_for_the_numbers(z, y, o):
+    labels = np.array(y)
+    if o["ignore_first"]:
+        labels[0] = -100
+    w = None if o["weight"] is None else np.array(o["weight"])
+    problem = make_problem(np.array(z).reshape(2, 3), labels, Options(o["reduction"], w, -100, o["smoothing"]))
+    s = PlayState(problem)
+    s.rate_index = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0].index(o["lr"])
+    before = s.result
+    loss_before = s.loss
+    assert s.train_step()
+    text = " ".join(sentences(s, "en"))
+    p, t, g = before.trace.probs, before.trace.target, s.event.grad
+    a = t * (w if w is not None else 1.0)
+    total = a.sum(axis=1, keepdims=True)
+    for word, sign in (("Rose", 1), ("Fell", -1)):
+        listed = claims(text, word)
+        for r, c, sgn in listed:
+            assert sgn == sign and np.sign(s.event.moved[r, c]) == sign and np.sign(g[r, c]) == -sign
+            assert np.sign(total[r, 0] * p[r, c] - a[r, c]) == -sign  # the stated reason: p < t (A·p < w·t)
+        expected = int(np.count_nonzero(np.sign(s.event.moved) == sign))
+        assert len(listed) == min(expected, 3)
+    if s.loss < loss_before:
+        assert f"(down {abs(s.loss - loss_before):.4f})" in text or "(down " in text
+        assert "overshot" not in text
+    elif s.loss > loss_before:
+        assert "(up " in text and "overshot" in text
+    if o["ignore_first"]:
+        assert "row(s) 1, where ∂L/∂z = 0" in text
+    if o["smoothing"]:
+        assert "cannot reach 0" in text and "can approach 0" not in text
+    else:
+        assert "can approach 0 but never reach it" in text and "cannot reach 0" not in text
+
+
+@pytest.mark.parametrize("weight", [None, [1.0, 2.0, 0.5]])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_loss_floor_is_the_core_loss_at_the_best_logits(weight, reduction):
+    labels = np.array([0, 2, -100])
+    w = None if weight is None else np.array(weight)
+    options = Options(reduction, w, -100, 0.2)
+    s = PlayState(make_problem(np.zeros((3, 3)), labels, options))
+    a = s.result.trace.target * (w if w is not None else 1.0)
+    best = np.log(np.where(a > 0, a / np.maximum(a.sum(axis=1, keepdims=True), 1e-300), 1.0))
+    at_best = float(explain(make_problem(best, labels, options)).loss)
+    assert s.loss_floor() == pytest.approx(at_best, rel=1e-12)
+    # No logits do better: random ones all lie above the floor.
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        other = float(explain(make_problem(best + rng.normal(0, 0.5, (3, 3)), labels, options)).loss)
+        assert other > s.loss_floor()
+
+
+def test_floor_sentence_names_the_entropy_of_the_smoothed_target():
+    s = state_for("label-smoothing")
+    s.train_step()
+    eps, c = 0.1, 3
+    hi, lo = 1 - eps + eps / c, eps / c
+    h = -(hi * np.log(hi) + (c - 1) * lo * np.log(lo))  # entropy of (0.9333, 0.0333, 0.0333), by hand
+    text = " ".join(sentences(s, "en"))
+    assert f"H(t) = {h:.4f}" in text
+
+
+HALF_NEAR_HAN = re.compile(r"[\u4e00-\u9fff] *[,;:?!]|[,;:?!] *[\u4e00-\u9fff]")
+
+
+def test_play_sentences_in_chinese_use_full_width_punctuation():
+    from xent_tutor.lesson.text import catalogue
+
+    zh = {k: v for k, v in catalogue("zh").items() if k.startswith(("play.", "play_"))}
+    assert len(zh) > 50
+    for key, text in zh.items():
+        assert not HALF_NEAR_HAN.search(text), key
+        assert not re.search(r"\([^()]*[\u4e00-\u9fff]", text), key
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_event_has_sentences_in_both_languages(lang):
+    s = state_for()
+    for key in ("plus", "minus", "l", "w", "m", "r", "right_square_bracket", "greater_than_sign", "g"):
+        KEYS[key](s)
+        out = sentences(s, lang)
+        assert out and all(out)
+
+
+def test_nudge_sentence_says_which_way_and_the_slope_sign():
+    s = state_for()
+    s.nudge(1)  # row 1's true class: slope negative, loss goes down
+    text = " ".join(sentences(s, "en"))
+    assert "went up by 0.1" in text and "(down " in text and "negative: raising this logit lowers" in text
+    s.select(0, 1)
+    s.nudge(1)  # the wrong class: slope positive, loss goes up
+    text = " ".join(sentences(s, "en"))
+    assert "(up " in text and "positive: raising this logit raises" in text
+
+
+# Leaving with something.
+def test_saved_exercise_is_accepted_and_its_answer_is_right(tmp_path):
+    s = state_for()
+    s.nudge(1)
+    s.toggle_smoothing()
+    s.train_step()
+    path, _ = save_exercise(s, tmp_path, now=0)
+    ex = read(path)  # the exercise reader accepts it
+    assert ex.id == path.stem and path.name.startswith("play-")
+    recomputed = explain(make_problem(np.array(ex.logits), np.array(ex.labels), Options.from_dict(ex.options))).loss
+    assert ex.answer == round(float(recomputed), 4)
+    assert np.allclose(ex.logits, np.round(s.logits, 4)) and ex.options["label_smoothing"] == 0.1
+    assert "label_smoothing" in ex.concepts and ex.difficulty == "hard"
+    assert set(ex.title) == set(ex.teaches) == {"en", "zh"}
+
+
+def test_saving_never_overwrites(tmp_path):
+    s = state_for()
+    first, _ = save_exercise(s, tmp_path, now=0)
+    text = first.read_text()
+    s.nudge(1)
+    second, _ = save_exercise(s, tmp_path, now=0)
+    assert second != first and first.read_text() == text
+    assert second.stem == first.stem + "-2" and read(second).id == second.stem
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp file left
+
+
+def test_saved_unbatched_exercise_keeps_its_shape(tmp_path):
+    s = state_for("article-binary")
+    data = exercise_data(s, "play-x")
+    assert data["logits"] == [0.0, 0.1616] and data["labels"] == 1 and "unbatched" in data["concepts"]
+    parse(data)
+
+
+def test_explain_command_reproduces_the_loss_exactly():
+    s = state_for()
+    s.nudge(1)
+    s.cycle_weight()
+    s.toggle_smoothing()
+    s.toggle_reduction()
+    s.train_step()
+    args = shlex.split(explain_command(s))
+    assert args[:2] == ["xent", "explain"]
+    out = CliRunner().invoke(app, [*args[1:], "--format", "value"])
+    assert out.exit_code == 0, out.output
+    assert float(out.stdout) == s.loss
+
+
+# The command line.
+def test_play_refuses_without_a_terminal():
+    out = CliRunner().invoke(app, ["play"])
+    assert out.exit_code == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "xent explain" in lines[0] and "terminal" in lines[0]
+
+
+def test_play_refusal_in_chinese():
+    out = CliRunner().invoke(app, ["play", "--lang", "zh"])
+    assert out.exit_code == 2 and "终端" in out.stderr and "xent explain" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--exercise", "soft-labels"], "class-index labels"),
+        (["--reduction", "none"], "--reduction mean or sum"),
+        (["--logits", "[[1, 2]]", "--labels", "[5]"], "out of range"),
+        (["--logits", "-", "--labels", "[0]"], "standard input"),
+    ],
+)
+def test_play_bad_input_is_one_line(args, words):
+    out = CliRunner().invoke(app, ["play", *args])
+    assert out.exit_code == 2
+    assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1

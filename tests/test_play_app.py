@@ -1,0 +1,264 @@
+"""xent play driven through Textual's own pilot: keys, clicks, what each panel shows, the 80×24 fit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import DATA, ROOT, assert_matches_torch
+from rich.cells import cell_len
+from rich.console import Console
+from textual import events
+
+from xent_tutor.engine.core import explain, make_problem
+from xent_tutor.lesson.layout import fmt
+from xent_tutor.play.app import PlayApp
+from xent_tutor.play.save import explain_command
+from xent_tutor.play.state import PlayState
+from xent_tutor.practice.exercises import read
+from xent_tutor.service import problem_from_exercise
+
+REF = json.loads((DATA / "play_reference.json").read_text())["cases"]
+
+
+def make_app(exercise: str = "article-exercise", lang: str = "en", save_dir=None, problem=None) -> PlayApp:
+    state = PlayState(problem or problem_from_exercise(exercise), exercise)
+    return PlayApp(state, lang, save_dir)
+
+
+def shown(app: PlayApp, widget: str) -> str:
+    """The plain text a panel shows now."""
+    return str(app.query_one(widget).content)
+
+
+def run(app: PlayApp, script, size=(80, 24)):
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            return await script(pilot)
+
+    return asyncio.run(main())
+
+
+def check_panels_match_core(app: PlayApp, logits, labels, options) -> None:
+    """Every number on screen is the core's, for logits computed independently of the app."""
+    r = explain(make_problem(np.asarray(logits), np.asarray(labels), options))
+    tr = r.trace
+    grid, row, loss = shown(app, "#grid"), shown(app, "#row"), shown(app, "#loss")
+    for i in range(len(tr.rows)):
+        for k in range(tr.logits.shape[1]):
+            assert fmt(tr.logits[i, k], 4) in grid
+        if not tr.ignored[i]:
+            assert fmt(tr.p_true[i], 4) in grid and fmt(tr.neg_log_p[i], 4) in grid
+    i = app.state.row
+    for values in (tr.exp[i], tr.probs[i], tr.target[i], tr.grad[i]):
+        for v in values:
+            assert fmt(v, 4) in row
+    assert "Σ = " + fmt(tr.row_sum[i], 4) in row
+    assert loss.splitlines()[0].endswith("= " + fmt(r.loss, 4))
+
+
+@pytest.mark.parametrize("case", REF, ids=lambda c: c["name"])
+def test_keys_then_a_gradient_step_match_pytorch(case):
+    app = make_app(case["exercise"])
+
+    async def script(pilot):
+        *moves, last = case["keys"]
+        await pilot.press(*moves)
+        await pilot.pause()
+        s = app.state
+        assert_matches_torch(s.logits, case["logits"])
+        assert_matches_torch(s.loss, case["loss"])
+        assert_matches_torch(s.grad, case["grad"])
+        check_panels_match_core(app, case["logits"], case["labels"], s.options())
+        await pilot.press(last)
+        await pilot.pause()
+        assert_matches_torch(s.logits, case["logits_after"])
+        assert_matches_torch(s.loss, case["loss_after"])
+        check_panels_match_core(app, case["logits_after"], case["labels"], s.options())
+        words = shown(app, "#words")
+        assert words.startswith("Step 1: z ← z − ") and fmt(case["loss_after"], 4) in words
+
+    run(app, script)
+
+
+def test_a_nudge_updates_every_stage_at_once():
+    app = make_app()
+
+    async def script(pilot):
+        before = {w: shown(app, w) for w in ("#grid", "#row", "#loss")}
+        await pilot.press("plus")
+        await pilot.pause()
+        z = [[-0.0464 + 0.1, -0.0268], [-0.0234, -0.0091]]
+        for w in before:
+            assert shown(app, w) != before[w]
+        check_panels_match_core(app, z, [0, 1], app.state.options())
+        assert "0.0536" in shown(app, "#grid")
+
+    run(app, script)
+
+
+def test_click_selects_a_logit_and_the_wheel_nudges_it():
+    app = make_app()
+
+    async def script(pilot):
+        grid = app.query_one("#grid")
+        start, _ = grid.columns[1]
+        await pilot.click("#grid", offset=(start + 2, grid.first_row + 1))
+        await pilot.pause()
+        assert (app.state.row, app.state.col) == (1, 1)
+        await pilot._post_mouse_events([events.MouseScrollUp], "#grid", offset=(start + 2, 1))
+        await pilot.pause()
+        assert app.state.logits[1, 1] == pytest.approx(-0.0091 + 0.1)
+        await pilot._post_mouse_events([events.MouseScrollDown], "#grid", offset=(start + 2, 1))
+        await pilot._post_mouse_events([events.MouseScrollDown], "#grid", offset=(start + 2, 1))
+        await pilot.pause()
+        assert app.state.logits[1, 1] == pytest.approx(-0.0091 - 0.1)
+
+    run(app, script)
+
+
+def test_train_until_escape_lowers_the_loss():
+    app = make_app()
+
+    async def script(pilot):
+        await pilot.press("G")
+        await pilot.pause(0.6)
+        assert "Esc" in shown(app, "#keys")
+        await pilot.press("escape")
+        await pilot.pause()
+        taken = app.state.steps_taken
+        assert taken >= 2 and app.state.history[-1] < app.state.history[0]
+        await pilot.pause(0.3)
+        assert app.state.steps_taken == taken  # stopped
+        assert "Esc" not in shown(app, "#keys")
+
+    run(app, script)
+
+
+def test_smoothing_training_says_why_the_loss_stops_above_zero():
+    app = make_app("label-smoothing")
+
+    async def script(pilot):
+        await pilot.press("g")
+        await pilot.pause()
+        words = shown(app, "#words")
+        assert "cannot reach 0" in words and "H(t) = " in words
+
+    run(app, script)
+
+
+def test_save_key_writes_an_exercise_the_reader_accepts(tmp_path):
+    app = make_app(save_dir=tmp_path)
+
+    async def script(pilot):
+        await pilot.press("plus", "m", "g", "s")
+        await pilot.pause()
+        files = list(tmp_path.glob("play-*.json"))
+        assert len(files) == 1
+        ex = read(files[0])
+        assert str(files[0]) in shown(app, "#words")
+        r = explain(make_problem(np.array(ex.logits), np.array(ex.labels), app.state.options()))
+        assert ex.answer == round(float(r.loss), 4)
+
+    run(app, script)
+
+
+def test_e_then_q_returns_the_explain_command():
+    app = make_app()
+
+    async def script(pilot):
+        await pilot.press("plus", "e", "q")
+        await pilot.pause()
+
+    run(app, script)
+    assert app.return_value == explain_command(app.state)
+    assert "--logits '[[0.0536" in app.return_value
+
+
+def test_question_mark_shows_the_keys_and_hides_them_again():
+    app = make_app()
+
+    async def script(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert shown(app, "#words").startswith("Keys") and not app.query_one("#row").display
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not shown(app, "#words").startswith("Keys") and app.query_one("#row").display
+
+    run(app, script)
+
+
+def fits(app: PlayApp, width: int = 80, height: int = 24) -> None:
+    """Every panel lies inside the screen and shows all its lines; table lines are never wider than the screen."""
+    console = Console(width=width)
+    for wid, table_lines in (("#status", 1), ("#grid", 99), ("#row", -2), ("#loss", 0), ("#keys", 1)):
+        w = app.query_one(wid)
+        if not w.display:
+            continue
+        region = w.region
+        assert region.x >= 0 and region.right <= width and region.bottom <= height, (wid, region)
+        text = w.content
+        assert len(text.wrap(console, region.width)) <= region.height, (wid, str(text))
+        lines = str(text).splitlines()
+        assert all(cell_len(x) <= region.width for x in lines[:table_lines]), (wid, lines)
+    assert app.query_one("#words-box").region.height >= 3
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("exercise", ["article-exercise", "batch-mean", "uniform-prediction", "huge-logits"])
+def test_fits_80_by_24(lang, exercise):
+    app = make_app(exercise, lang)
+
+    async def script(pilot):
+        fits(app)
+        await pilot.press("m", "w", "g", "question_mark")
+        await pilot.pause()
+        fits(app)
+        await pilot.press("question_mark", "l")
+        await pilot.pause()
+        fits(app)
+
+    run(app, script)
+
+
+def test_biggest_input_fits_80_by_24():
+    rng = np.random.default_rng(1)
+    z = np.round(rng.normal(0, 30, (4, 5)), 4)
+    app = make_app(problem=make_problem(z, np.arange(4)))
+
+    async def script(pilot):
+        fits(app)
+        await pilot.press("w", "m", "g", "g")
+        await pilot.pause()
+        fits(app)
+
+    run(app, script)
+
+
+def test_chinese_panels():
+    app = make_app(lang="zh")
+
+    async def script(pilot):
+        await pilot.press("g")
+        await pilot.pause()
+        assert "第 1 步" in shown(app, "#words") and "类别 0" in shown(app, "#grid")
+
+    run(app, script)
+
+
+@pytest.mark.parametrize("argv", [["explain"], ["--version"], ["explain", "--format", "json"], ["quiz", "--help"]])
+def test_other_commands_never_import_textual(argv):
+    code = (
+        "import sys, runpy; sys.argv = ['xent', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('xent_tutor', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stderr.endswith("CLEAN"), out.stderr[-300:]

@@ -1,0 +1,1 @@
+"""`xent play`: move the logits, watch every stage, take gradient steps (Textual only in app.py)."""

@@ -1,0 +1,205 @@
+"""The Textual app: thin widgets that show the state's panels and turn keys into state changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..lesson.text import t
+from . import view
+from .save import explain_command, save_exercise
+from .state import PlayState
+from .words import sentences
+
+TICK = 0.12  # seconds between steps while G runs
+STILL = 1e-10  # G stops when a step changes the loss by less than this
+
+
+class LogitGrid(Static):
+    """The logits grid: a click selects a logit, the mouse wheel nudges the selected one."""
+
+    columns: ClassVar[list[tuple[int, int]]] = []  # replaced per instance on every redraw
+    first_row = 1
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = offset.y - self.first_row
+        for col, (start, end) in enumerate(self.columns):
+            if start <= offset.x < end and row >= 0:
+                self.app.select_cell(row, col)  # type: ignore[attr-defined]
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.app.action_nudge(1)  # type: ignore[attr-defined]
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.app.action_nudge(-1)  # type: ignore[attr-defined]
+
+
+class PlayApp(App[str | None]):
+    """`xent play`: every stage of the loss for logits you move, and gradient steps you take."""
+
+    CSS = """
+    Screen { layout: vertical; overflow: hidden; }
+    #status { height: 1; }
+    #grid { height: auto; }
+    #row { height: auto; margin-top: 1; }
+    #loss { height: auto; }
+    #words-box { height: 1fr; margin-top: 1; scrollbar-size-vertical: 1; }
+    #keys { height: 1; dock: bottom; }
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("left", "move(0, -1)", show=False),
+        Binding("right", "move(0, 1)", show=False),
+        Binding("up", "move(-1, 0)", show=False),
+        Binding("down", "move(1, 0)", show=False),
+        Binding("plus,equals_sign,shift+up", "nudge(1)", show=False),
+        Binding("minus,underscore,shift+down", "nudge(-1)", show=False),
+        Binding("left_square_bracket", "step_size(-1)", show=False),
+        Binding("right_square_bracket", "step_size(1)", show=False),
+        Binding("less_than_sign,comma", "rate(-1)", show=False),
+        Binding("greater_than_sign,full_stop", "rate(1)", show=False),
+        Binding("l", "label", show=False),
+        Binding("w", "weight", show=False),
+        Binding("m", "smoothing", show=False),
+        Binding("r", "reduction", show=False),
+        Binding("g", "train", show=False),
+        Binding("G", "run", show=False),
+        Binding("escape", "stop", show=False),
+        Binding("s", "save", show=False),
+        Binding("e", "command", show=False),
+        Binding("question_mark", "help", show=False),
+        Binding("q,ctrl+c", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, state: PlayState, lang: str = "en", save_dir: Path | None = None) -> None:
+        super().__init__()
+        self.state = state
+        self.lang = lang
+        self.save_dir = save_dir or Path.cwd()
+        self.print_command = False
+        self.showing_help = False
+        self.timer = None
+        self.extra: list[str] = []  # sentences that are not about the numbers (saved, command)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield LogitGrid(id="grid")
+        yield Static(id="row")
+        yield Static(id="loss")
+        with VerticalScroll(id="words-box"):
+            yield Static(id="words")
+        yield Static(id="keys")
+
+    def on_mount(self) -> None:
+        self.refresh_panels()
+
+    def refresh_panels(self) -> None:
+        """Redraw every panel from the state."""
+        s, lang = self.state, self.lang
+        self.query_one("#status", Static).update(view.status(s, lang))
+        grid = view.grid(s, lang, width=self.size.width)
+        widget = self.query_one("#grid", LogitGrid)
+        widget.columns, widget.first_row = grid.columns, grid.first_row
+        widget.update(grid.text)
+        self.query_one("#row", Static).update(view.row_panel(s, lang, width=self.size.width))
+        self.query_one("#loss", Static).update(view.loss_panel(s, lang))
+        self.query_one("#row", Static).display = not self.showing_help
+        self.query_one("#loss", Static).display = not self.showing_help
+        body = view.help_text(lang) if self.showing_help else view.words(self.extra + sentences(s, lang), lang)
+        self.query_one("#words", Static).update(body)
+        self.query_one("#keys", Static).update(view.keys_line(lang, self.timer is not None))
+
+    def _did(self, extra: list[str] | None = None) -> None:
+        self.extra = extra or []
+        self.showing_help = False
+        self.refresh_panels()
+
+    def select_cell(self, row: int, col: int) -> None:
+        """Select the logit under a click."""
+        self.state.select(row, col)
+        self._did()
+
+    def action_move(self, d_row: int, d_col: int) -> None:
+        self.state.move(d_row, d_col)
+        self._did()
+
+    def action_nudge(self, sign: int) -> None:
+        self.state.nudge(sign)
+        self._did()
+
+    def action_step_size(self, d: int) -> None:
+        self.state.change_step(d)
+        self._did()
+
+    def action_rate(self, d: int) -> None:
+        self.state.change_rate(d)
+        self._did()
+
+    def action_label(self) -> None:
+        self.state.cycle_label()
+        self._did()
+
+    def action_weight(self) -> None:
+        self.state.cycle_weight()
+        self._did()
+
+    def action_smoothing(self) -> None:
+        self.state.toggle_smoothing()
+        self._did()
+
+    def action_reduction(self) -> None:
+        self.state.toggle_reduction()
+        self._did()
+
+    def action_train(self) -> None:
+        self.state.train_step()
+        self._did()
+
+    def action_run(self) -> None:
+        if self.timer is None:
+            self.timer = self.set_interval(TICK, self._tick)
+            self._did()
+
+    def _tick(self) -> None:
+        before = self.state.loss
+        if not self.state.train_step():
+            self.action_stop()
+            return
+        if abs(self.state.loss - before) < STILL:
+            self.action_stop(t("play.converged", self.lang, still=f"{STILL:g}"))
+            return
+        self._did()
+
+    def action_stop(self, why: str | None = None) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+        self._did([why] if why else None)
+
+    def action_save(self) -> None:
+        try:
+            path, data = save_exercise(self.state, self.save_dir)
+        except OSError as e:
+            self._did([t("play.save_failed", self.lang, reason=str(e))])
+            return
+        self._did([t("play.saved", self.lang, path=str(path), answer=data["answer"])])
+
+    def action_command(self) -> None:
+        self.print_command = not self.print_command
+        self._did([t("play.command_on" if self.print_command else "play.command_off", self.lang)])
+
+    def action_help(self) -> None:
+        self.showing_help = not self.showing_help
+        self.refresh_panels()
+
+    async def action_quit(self) -> None:
+        self.exit(explain_command(self.state) if self.print_command else None)
