@@ -92,3 +92,16 @@ def test_random_arithmetic_like_text(text):
         assert math.isfinite(evaluate(text))
     except XentError as e:
         assert e.key == "bad_expression"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("０．６９４５", 0.6945),
+        ("0．6945", 0.6945),
+        ("（０.７０３０＋０.６８６０）／２", 0.6945),
+        ("－ｌｎ（0.5）", -math.log(0.5)),
+    ],
+)
+def test_full_width_input_reads_like_ascii(text, value):
+    assert evaluate(text) == pytest.approx(value)

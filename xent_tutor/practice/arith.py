@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 
 from ..errors import XentError
 
@@ -28,9 +29,14 @@ _BINOPS = {
 _TRANSLATE = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/", "（": "(", "）": ")"})
 
 
+def normalize(text: str) -> str:
+    """Full-width digits, period and brackets (as a Chinese input method types them) read as ASCII."""
+    return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+
+
 def evaluate(text: str) -> float:
     """The value of an arithmetic answer; XentError('bad_expression') for anything else."""
-    src = text.strip().translate(_TRANSLATE).replace("^", "**")
+    src = normalize(text).strip().replace("^", "**")
     if not src:
         raise XentError("bad_expression", None, value=text, reason="empty")
     if len(src) > MAX_LENGTH:
