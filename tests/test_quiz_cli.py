@@ -26,43 +26,121 @@ def xent(*args, input=None):
     return runner.invoke(app, list(args), input=input)
 
 
-def test_piped_session_reads_one_answer_per_line(pfile):
-    answers = "exp(-0.0464)\ne^-0.0464 + e^-0.0268\nhint\nhint\n0.4951\n-log10(0.4951)\n(0.7030+0.6860)/2\n"
-    r = xent("quiz", "--exercise", "article-exercise", input=answers)
+def flat(text: str) -> str:
+    """Output with the terminal's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_piped_session_retries_and_counts_honestly(pfile):
+    answers = [
+        "exp(-0.0464)",  # right first try
+        "e^-0.0464 + e^-0.0268",  # right first try
+        "hint", "hint", "0.4951",  # right first try (with hints)
+        "0.3053", "-ln(0.4951)",  # wrong (log10), then right
+        "0.7030", "0.6860",  # row 2: row 1's value, then right
+        "(0.7030+0.6860)/2",
+    ]  # fmt: skip
+    r = xent("quiz", "--exercise", "article-exercise", input="\n".join(answers) + "\n")
     assert r.exit_code == 0, r.output
-    out = r.stdout
-    assert out.count("✓ Right") == 4
+    out = flat(r.stdout)
+    assert out.count("✓ Right") == 6
     assert "Hint: p = e^(z_true)" in out and "Hint, with the numbers: 0.9547 / 1.9282" in out
-    assert "Likely mistake: that is log base 10" in out
-    assert "Score 4/5" in out and "The stage that went wrong most: -ln p" in out
+    assert "✗ Not yet: 0.3053 uses log base 10" in out and "Try again (1 of 3 tries used)" in out
+    assert "0.7030 is row 1's value; this question is about row 2." in out
+    assert (
+        "6 of 6 steps in" in out
+        and "4 right first try, 2 right after retries, 0 revealed, 0 skipped, 1 with hints" in out
+    )
+    assert "Most wrong tries: -ln p (2)." in out and "xent quiz --stage neg_log_p" in out
+    assert "Next on the path: 1. article-binary" in out
     data = json.loads(pfile.read_text())
-    assert data["solved"] == ["article-exercise"]
-    assert data["sessions"][0]["by_stage"]["neg_log_p"] == [0, 1]
+    assert data["format"] == 2 and data["solved"] == ["article-exercise"]
+    s = data["sessions"][0]
+    assert s["finished"] is True and s["by_stage"]["neg_log_p"]["right_retry"] == 2
+    assert s["mistakes"] == {"log10": 1, "other_row": 1}
+
+
+def test_three_wrong_tries_reveal_the_worked_line(pfile):
+    r = xent("quiz", "--exercise", "article-exercise", input="1\n2\n3\nquit\n")
+    out = flat(r.stdout)
+    assert out.count("✗ Not yet") == 3 and "Try again (2 of 3 tries used)" in out
+    assert "That was the last try. The answer: exp(-0.0464) = 0.9547" in out
+    assert "1 of 6 steps" in out and "1 revealed" in out
+    assert "Unfinished: you stopped after 1 of 6 steps." in out
+    s = json.loads(pfile.read_text())["sessions"][0]
+    assert s["finished"] is False and s["by_stage"]["exp"]["revealed"] == 1
+
+
+def test_show_reveals_exactly_the_quantity_asked(pfile):
+    r = xent("quiz", "--exercise", "article-exercise", input="show\n0.9547\nshow\nskip\nquit\n")
+    out = flat(r.stdout)
+    assert "e^z in row 1, class by class: 0: 0.9547, 1: 0.9736" in out
+    assert "Aside: the lesson subtracts the row's max -0.0268 first: e^(z − max) = 0: 0.9806, 1: 1.0000" in out
+    assert "e^z in row 1: 0: 0.9547, 1: 0.9736; their sum: 1.9282" in out
+    s = json.loads(pfile.read_text())["sessions"][0]
+    assert s["by_stage"]["exp"]["revealed"] == 1 and s["by_stage"]["row_sum"]["revealed"] == 1
+
+
+def test_under_rounded_answer_is_asked_again_and_full_width_digits_read(pfile):
+    r = xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="0.69\n０．６９４５\n")
+    assert "0.69 is right, but give 4 decimals (you gave 2) and try again." in flat(r.stdout)
+    assert "✓ Right" in r.stdout and "1 right first try" in r.stdout
 
 
 def test_end_of_input_ends_with_summary_and_keeps_progress(pfile):
     r = xent("quiz", "--exercise", "article-exercise", input="exp(-0.0464)\n")
     assert r.exit_code == 0
-    assert "Score 1/1" in r.stdout
-    assert json.loads(pfile.read_text())["sessions"][0]["right"] == 1
+    assert "1 of 6 steps" in r.stdout and "Unfinished" in r.stdout and "Every step right" not in r.stdout
+    assert json.loads(pfile.read_text())["sessions"][0]["by_stage"]["exp"]["right_first"] == 1
 
 
 def test_quit_and_bad_arithmetic(pfile):
     r = xent("quiz", "--exercise", "article-exercise", input="__import__('os')\n0.9547\nquit\n")
     assert r.exit_code == 0
     assert "is not an answer xent can read" in r.stdout
-    assert "Score 1/1" in r.stdout
+    assert "1 of 6 steps" in r.stdout and "1 right first try" in r.stdout
 
 
 def test_final_mode_and_skip(pfile):
     r = xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="skip\n")
     assert "What is the final loss" in r.stdout and "Row 1" not in r.stdout
     assert "Skipped: (0.7030 + 0.6860) / 2 = 0.6945" in r.stdout
+    assert "The stage" not in r.stdout and "Most wrong" not in r.stdout  # a skip is not a wrong try
 
 
-def test_show_prints_the_stage_table(pfile):
+def test_show_at_the_final(pfile):
     r = xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="show\n0.6945\n")
-    assert "(0.7030 + 0.6860) / 2 = 0.6945" in r.stdout and "Per-sample loss" in r.stdout
+    assert "Per-sample values (row: value): 1: 0.7030, 2: 0.6860; (0.7030 + 0.6860) / 2 = 0.6945" in flat(r.stdout)
+    assert "1 revealed" in r.stdout
+
+
+def test_path_takes_the_first_unsolved_then_names_the_next(pfile):
+    r = xent("quiz", input="0.6156\n" * 0 + "exp(0.1616)\n1+e^0.1616\ne^0.1616/(1+e^0.1616)\n0.6156\n0.6156\n")
+    assert "exercise article-binary" in r.stdout and "Learning path: exercise 1 of 12." in r.stdout
+    assert "Next on the path: 2. unbatched-sample" in r.stdout
+    r = xent("quiz", input="quit\n")
+    assert "exercise unbatched-sample" in r.stdout
+    listing = xent("exercises").stdout
+    rows = {line.split()[1]: line for line in listing.splitlines() if line[:3].strip().isdigit()}
+    assert rows["article-binary"].rstrip().endswith("solved")
+    assert rows["unbatched-sample"].rstrip().endswith("attempted")
+    assert rows["batch-mean"].rstrip().endswith("not started")
+
+
+def test_stage_drill_asks_one_stage_on_fresh_problems(pfile):
+    r = xent("quiz", "--stage", "p", "--seed", "5", "--rounds", "2", input="skip\nskip\n")
+    assert r.exit_code == 0
+    assert "Drill: a softmax probability p, 2 fresh problems." in r.stdout
+    assert r.stdout.count("softmax probability p of") == 2 and "final loss" not in r.stdout
+    assert "2 of 2 steps" in r.stdout
+    bad = xent("quiz", "--stage", "logits")
+    assert bad.exit_code == 2 and "unknown stage 'logits'" in bad.stderr
+
+
+def test_soft_problem_shows_every_target(pfile):
+    r = xent("quiz", "--exercise", "soft-labels", input="quit\n")
+    assert "t_0" in r.stdout and "0.5000" in r.stdout and "0.2500" in r.stdout
+    assert "true class" not in r.stdout
 
 
 def test_random_rounds_are_reproducible(pfile):
@@ -80,9 +158,11 @@ def test_random_rounds_are_reproducible(pfile):
         ("0.6945", 0, "right"),
         ("(0.7030+0.6860)/2", 0, "right"),
         ("0.69451", 0, "right"),
-        ("0.69", 1, "expected 0.6945"),
-        ("1.389", 1, "sum of the per-sample losses"),
-        ("-0.6945", 1, "the sign"),
+        ("0.69", 1, "0.69 is right, but give 4 decimals"),
+        ("1.389", 1, "1.389 is the sum of the samples' losses; reduction='mean' divides it by N = 2."),
+        ("0.6860", 1, "0.6860 is row 2's loss alone"),
+        ("-0.6945", 1, "wrong sign"),
+        ("０．６９４５", 0, "right"),
     ],
 )
 def test_grading_exit_codes(pfile, answer, code, fragment):
@@ -118,24 +198,16 @@ def test_quiz_usage_errors(args, fragment):
     assert len(r.stderr.splitlines()) == 1 and fragment in r.stderr
 
 
-def test_exercises_listing_marks_solved(pfile):
-    xent("quiz", "--exercise", "article-binary", "--mode", "final", input="0.6156\n")
-    r = xent("exercises")
-    assert r.exit_code == 0
-    lines = r.stdout.splitlines()
-    assert sum("article" in line for line in lines) == 2
-    assert len([line for line in lines if line.strip()]) >= 13
-    (binary,) = [line for line in lines if line.startswith("article-binary")]
-    (exercise,) = [line for line in lines if line.startswith("article-exercise")]
-    assert "✓" in binary and "✓" not in exercise
-
-
 def test_progress_history_and_reset(pfile):
     assert "No quiz sessions yet" in xent("progress").stdout
-    xent("quiz", "--exercise", "article-exercise", input="0.9547\n1\n")
+    xent("quiz", "--exercise", "article-exercise", input="0.9547\n1\n2\n1.9282\n")
     r = xent("progress")
-    assert "article-exercise" in r.stdout and "1/2" in r.stdout
-    assert "an exponential e^z" in r.stdout and "100%" in r.stdout
+    assert "article-exercise" in r.stdout and "unfinished" in r.stdout
+    (exp,) = [line for line in r.stdout.splitlines() if line.startswith("an exponential")]
+    assert exp.split()[-6:] == ["1", "0", "0", "0", "0", "0"]
+    (total,) = [line for line in r.stdout.splitlines() if line.startswith("the row sum")]
+    assert total.split()[-6:] == ["0", "1", "0", "0", "0", "2"]
+    assert "not recognised" in r.stdout
     r = xent("progress", "--reset")  # stdin is not a terminal: refuses to guess
     assert r.exit_code == 2 and "--yes" in r.stderr
     assert "article-exercise" in xent("progress").stdout
@@ -144,13 +216,32 @@ def test_progress_history_and_reset(pfile):
     assert "No quiz sessions yet" in xent("progress").stdout
 
 
+def test_format_1_progress_is_migrated_without_losing_history(pfile):
+    pfile.parent.mkdir(parents=True)
+    old = {"format": 1, "solved": ["article-binary"], "sessions": [
+        {"when": "2026-01-01T10:00:00", "problems": ["article-binary"], "mode": "steps", "right": 3, "asked": 5,
+         "seconds": 40.0, "by_stage": {"exp": [1, 1], "loss": [0, 2]}},
+    ]}  # fmt: skip
+    pfile.write_text(json.dumps(old))
+    r = xent("progress")
+    assert "format 1: 3/5 right" in flat(r.stdout) and "was moved" not in r.stderr
+    data, note = progress.load(pfile)
+    assert note is None and data["format"] == 2 and data["solved"] == ["article-binary"]
+    assert data["sessions"][0]["by_stage"]["loss"] == {"right_first": 0, "format1_not_right": 2}
+    xent("quiz", "--exercise", "article-exercise", input="0.9547\n")
+    data = json.loads(pfile.read_text())
+    assert data["format"] == 2 and len(data["sessions"]) == 2
+    assert data["sessions"][0]["right"] == 3 and data["sessions"][0]["asked"] == 5
+    assert "article-binary" in data["attempted"] and "article-exercise" in data["attempted"]
+
+
 def test_corrupt_progress_file_is_moved_aside(pfile):
     pfile.parent.mkdir(parents=True)
     pfile.write_text("{not json")
     r = xent("quiz", "--exercise", "article-exercise", input="0.9547\n")
     assert r.exit_code == 0
     assert "was moved to" in r.stderr
-    assert json.loads(pfile.read_text())["sessions"][0]["right"] == 1
+    assert json.loads(pfile.read_text())["sessions"][0]["by_stage"]["exp"]["right_first"] == 1
     moved = [p for p in pfile.parent.iterdir() if ".bad-" in p.name]
     assert len(moved) == 1 and moved[0].read_text() == "{not json"
 

@@ -59,7 +59,7 @@ def xent(*args, input=None):
 def test_listing_shows_the_teachers_files_beside_the_built_in_ones(klass):
     r = xent("exercises", "--exercises", klass)
     assert r.exit_code == 0, r.output
-    ids = [line.split()[0] for line in r.stdout.splitlines()[1:] if line.strip() and not line.startswith(" ")]
+    ids = [w for line in r.stdout.splitlines()[1:] for w in line.split()[:2]]  # after the path's order number
     assert "article-exercise" in ids and "uniform-two" in ids and "wrong-answer" in ids
     assert "broken" not in ids
     assert f"exercise file '{klass / 'broken.json'}' is invalid" in r.stderr

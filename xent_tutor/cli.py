@@ -455,10 +455,14 @@ ProgressOpt = Annotated[
 def quiz(
     exercise: Annotated[str | None, typer.Option(help="Practise an exercise: its id or a file path.")] = None,
     folders: ExercisesOpt = None,
+    random: Annotated[bool, typer.Option("--random", help="A random problem instead of the learning path.")] = False,
+    stage: Annotated[
+        str | None, typer.Option(help="Drill one stage on fresh random problems: exp, sum, p, neg_log_p or loss.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
-    difficulty: Annotated[str, typer.Option(help="easy, medium or hard.")] = "easy",
+    difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard (a random problem).")] = None,
     mode: Annotated[str, typer.Option(help="steps (every stage, the default) or final (the loss only).")] = "steps",
-    rounds: Annotated[int, typer.Option(help="Problems in a row before the summary.")] = 1,
+    rounds: Annotated[int | None, typer.Option(help="Problems in a row before the summary (5 for --stage).")] = None,
     answer: Annotated[
         str | None,
         typer.Option(help="Check one answer for the final loss and exit: 0 right, 1 wrong."),
@@ -469,22 +473,25 @@ def quiz(
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
 ) -> None:
-    """Practise: compute each stage yourself; xent checks, hints and names the likely mistake.
+    """Practise: compute each stage yourself; xent checks, names the likely mistake, and lets you try again.
+
+    With no option, the first exercise of the learning path you have not solved.
 
     \b
     Example: xent quiz --exercise article-exercise --mode final
+    Drill:   xent quiz --stage neg_log_p
     Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
     """
     from .practice import quiz as q
-    from .practice.session import grade, run_session
+    from .practice.session import choose, grade, run_session
 
     _set_lang(lang)
     _use_exercises(folders)
-    if difficulty not in q.DIFFICULTIES:
+    if difficulty is not None and difficulty not in q.DIFFICULTIES:
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if mode not in q.MODES:
         raise XentError("bad_mode", "mode", value=mode)
-    if rounds < 1:
+    if rounds is not None and rounds < 1:
         raise XentError("bad_rounds", "rounds", value=rounds)
     if fmt not in ("table", "json"):
         raise XentError("bad_format", "format", value=fmt, choices="table, json")
@@ -493,14 +500,23 @@ def quiz(
     if seed is not None and exercise is not None:
         raise XentError("seed_and_exercise", "seed")
     _check_width(width)
+    if stage is not None:
+        if stage not in q.STAGE_NAMES and stage not in q.STAGES:
+            raise XentError("bad_stage", "stage", value=stage)
+        stage = q.STAGE_NAMES.get(stage, stage)
     lang = _lang()
     if answer is not None:
         if exercise is None and seed is None:
             raise XentError("answer_needs_exercise", "answer")
-        raise typer.Exit(grade(exercise, seed, difficulty, answer, fmt, lang))
+        raise typer.Exit(grade(exercise, seed, difficulty or "easy", answer, fmt, lang))
     console = _console(width, no_color)
-    code = run_session(console, exercise, seed, difficulty, mode, rounds, _progress_path(progress_file), lang)
-    raise typer.Exit(code)
+    path = _progress_path(progress_file)
+    plan, note = choose(exercise, seed, difficulty, random, stage, rounds, mode, path)
+    if note == "path_done":
+        console.print(_text("quiz.path_done_random", lang))
+    elif note:
+        sys.stderr.write(_text("warn_prefix", lang) + note + "\n")
+    raise typer.Exit(run_session(console, plan, path, lang))
 
 
 exercises_app = typer.Typer(
@@ -521,7 +537,7 @@ def exercises(
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
 ) -> None:
-    """List the exercises (built-in and your own folders), and which ones you have solved.
+    """List the learning path (built-in and your own folders' exercises): solved, attempted or not started.
 
     \b
     Example: xent exercises --exercises ./my-class --lang zh
@@ -674,7 +690,7 @@ def progress(
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
 ) -> None:
-    """Show quiz history and per-stage accuracy; --reset starts over.
+    """Show quiz history: right first try, after retries, revealed, skipped, hinted; --reset starts over.
 
     \b
     Example: xent progress --reset --yes

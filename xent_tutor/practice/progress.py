@@ -13,13 +13,40 @@ from typing import Any
 
 from ..errors import XentError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+KNOWN_FORMATS = (1, 2)
 ENV_VAR = "XENT_PROGRESS_FILE"
+COUNTS = ("right_first", "right_retry", "revealed", "skipped", "hinted", "wrong_tries", "wrong_first")
 
 
 def empty() -> dict[str, Any]:
     """A fresh progress record."""
-    return {"format": FORMAT_VERSION, "sessions": [], "solved": []}
+    return {"format": FORMAT_VERSION, "sessions": [], "solved": [], "attempted": []}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Progress of any known format as format 2; format 1's numbers are all kept.
+
+    Format 1 counted one try per step: its `right` were right first try, and `asked - right`
+    were wrong or skipped without saying which, so they are kept as `format1_not_right`.
+    """
+    if data.get("format") == FORMAT_VERSION:
+        data.setdefault("attempted", [])
+        return data
+    sessions = []
+    attempted: set[str] = set()
+    for s in data["sessions"]:
+        s = dict(s)
+        by_stage = {}
+        for stage, pair in (s.get("by_stage") or {}).items():
+            right, asked = pair
+            by_stage[stage] = {"right_first": right, "format1_not_right": asked - right}
+        s["by_stage"] = by_stage
+        s["format"] = 1
+        sessions.append(s)
+        attempted |= {p for p in s.get("problems", []) if isinstance(p, str) and not p.startswith("seed ")}
+    return {"format": FORMAT_VERSION, "sessions": sessions, "solved": list(data["solved"]),
+            "attempted": sorted(attempted), "migrated_from": 1}  # fmt: skip
 
 
 def load(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -32,12 +59,12 @@ def load(path: Path) -> tuple[dict[str, Any], str | None]:
         raise XentError("progress_write", "progress_file", path=str(path), reason=str(e)) from None
     try:
         data = json.loads(text)
-        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("format") not in KNOWN_FORMATS:
             raise ValueError(f"unknown format {data.get('format') if isinstance(data, dict) else '?'}")
         if not isinstance(data.get("sessions"), list) or not isinstance(data.get("solved"), list):
             raise ValueError("missing sessions")
-        return data, None
-    except ValueError as e:
+        return migrate(data), None
+    except (ValueError, TypeError) as e:
         moved = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
         try:
             os.replace(path, moved)
@@ -84,13 +111,14 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def record(path: Path, session: dict[str, Any], solved: list[str]) -> str | None:
-    """Append one session and the exercises solved; returns a note if the old file was bad."""
+def record(path: Path, session: dict[str, Any], solved: list[str], attempted: list[str] = ()) -> str | None:
+    """Append one session and the exercises solved or tried; returns a note if the old file was bad."""
     try:
         with _locked(path):
             data, note = load(path)
             data["sessions"].append(session)
             data["solved"] = sorted(set(data["solved"]) | set(solved))
+            data["attempted"] = sorted(set(data.get("attempted", [])) | set(attempted) | set(solved))
             write_atomic(path, data)
             return note
     except OSError as e:
@@ -106,11 +134,21 @@ def reset(path: Path) -> None:
         raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
 
 
-def stage_accuracy(data: dict[str, Any]) -> dict[str, list[int]]:
-    """Per stage: [right, asked] over every session."""
-    out: dict[str, list[int]] = {}
+def stage_totals(data: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per stage: every count summed over the sessions (format 1's unsorted misses included)."""
+    out: dict[str, dict[str, int]] = {}
     for s in data["sessions"]:
-        for stage, (right, asked) in s.get("by_stage", {}).items():
-            r, a = out.get(stage, [0, 0])
-            out[stage] = [r + right, a + asked]
+        for stage, counts in (s.get("by_stage") or {}).items():
+            into = out.setdefault(stage, {})
+            for key, n in counts.items():
+                into[key] = into.get(key, 0) + int(n)
+    return out
+
+
+def mistake_totals(data: dict[str, Any]) -> dict[str, int]:
+    """Wrong tries per mistake kind over every session."""
+    out: dict[str, int] = {}
+    for s in data["sessions"]:
+        for kind, n in (s.get("mistakes") or {}).items():
+            out[kind] = out.get(kind, 0) + int(n)
     return out

@@ -6,6 +6,7 @@ import json
 import secrets
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from ..lesson.text import message, printable, t
 from . import progress
 from . import quiz as q
 from .arith import evaluate
-from .exercises import get, library
+from .exercises import get, library, path_order
 from .exercises import text as in_lang
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _problem(exercise: str | None, seed: int | None, difficulty: str) -> q.QuizP
 
 
 def _worked(step: q.Step, lang: str) -> str:
-    return t("quiz.worked", lang, formula=step.filled, value=f"{step.expected:.4f}")
+    return t("quiz.worked", lang, formula=step.filled, value=q.n4(step.expected))
 
 
 def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, fmt: str, lang: str) -> int:
@@ -48,8 +49,8 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     qp = _problem(exercise, seed, difficulty)
     step = q.make_steps(qp, "final")[-1]
     value = evaluate(answer)
-    verdict = q.check(step, value)
-    diagnosis = t("mistake." + verdict.mistake, lang) if verdict.mistake else None
+    verdict = q.check(step, value, answer)
+    diagnosis = q.describe(verdict, lang)
     if fmt == "json":
         out = {
             "exercise": qp.exercise_id,
@@ -59,16 +60,16 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
             "expected": step.expected,
             "expected_rounded": round(step.expected, 4),
             "correct": verdict.correct,
-            "diagnosis": verdict.mistake,
+            "diagnosis": verdict.kind,
             "message": diagnosis,
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     else:
         key = "grade.right" if verdict.correct else "grade.wrong"
-        line = t(key, lang, value=_short(value), expected=f"{step.expected:.4f}")
+        line = t(key, lang, value=_short(value), expected=q.n4(step.expected))
         sys.stdout.write(line + "\n")
         if not verdict.correct:
-            sys.stdout.write((diagnosis or t("hint." + step.formula.split(".", 1)[1], lang)) + "\n")
+            sys.stdout.write((diagnosis or t(step.formula, lang)) + "\n")
             sys.stdout.write(_worked(step, lang) + "\n")
     return 0 if verdict.correct else 1
 
@@ -117,28 +118,57 @@ def _next_line() -> str:
             return line
 
 
-def run_session(
-    console: Console,
-    exercise: str | None,
-    seed: int | None,
-    difficulty: str,
-    mode: str,
-    rounds: int,
-    progress_path: Path,
-    lang: str,
-) -> int:
+@dataclass
+class Plan:
+    """What a session asks: a path exercise, a chosen exercise, random problems, or one stage drilled."""
+
+    exercise: str | None = None
+    seed: int | None = None
+    difficulty: str = "easy"
+    mode: str = "steps"
+    rounds: int = 1
+    stage: str | None = None  # drill this stage only
+    on_path: bool = False  # the exercise was chosen as the first unsolved one of the path
+
+
+def choose(exercise: str | None, seed: int | None, difficulty: str | None, random: bool, stage: str | None,
+           rounds: int | None, mode: str, progress_path: Path) -> tuple[Plan, str | None]:  # fmt: skip
+    """The session's plan from the options; with none, the first unsolved exercise of the path."""
+    chosen_rounds = rounds if rounds is not None else (5 if stage else 1)
+    plan = Plan(exercise, seed, difficulty or "easy", mode, chosen_rounds, stage)
+    if exercise is not None or random or stage or seed is not None or difficulty is not None:
+        return plan, None
+    data, note = progress.load(progress_path)
+    solved = set(data["solved"])
+    todo = [ex for ex in path_order() if ex.id not in solved]
+    if todo:
+        plan.exercise, plan.on_path = todo[0].id, True
+        return plan, note
+    return plan, "path_done"
+
+
+def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) -> int:
     """Ask every step of every problem; always end with the summary and save the progress."""
     tally = q.Tally()
     reader = _Reader(console)
     started = time.monotonic()
     problems: list[str] = []
     code = 0
-    count = 1 if exercise is not None else rounds
+    count = 1 if plan.exercise is not None else plan.rounds
+    work = []
+    for number in range(1, count + 1):
+        qp = _problem(plan.exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
+        steps = q.make_steps(qp, plan.mode) if plan.stage is None else [q.drill_step(qp, plan.stage)]
+        work.append((qp, steps))
+        tally.planned += len(steps)
+    if plan.stage:
+        console.print(t("quiz.drill_title", lang, stage=t("stage_name." + plan.stage, lang), rounds=count))
     try:
-        for number in range(1, count + 1):
-            qp = _problem(exercise, None if seed is None else seed + number - 1, difficulty)
+        for number, (qp, steps) in enumerate(work, 1):
             problems.append(qp.exercise_id or f"seed {qp.seed} ({qp.difficulty})")
-            _ask_problem(console, reader, qp, number, count, mode, tally, lang)
+            if qp.exercise_id:
+                tally.attempted.append(qp.exercise_id)
+            _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang)
     except _Stop as stop:
         code = stop.code
     except KeyboardInterrupt:
@@ -147,19 +177,21 @@ def run_session(
     except EOFError:
         console.print()
     seconds = time.monotonic() - started
-    _summary(console, tally, seconds, lang)
+    _summary(console, tally, seconds, plan, progress_path, lang)
     session = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "problems": problems,
-        "mode": mode,
-        "right": tally.right,
-        "asked": tally.asked,
+        "mode": plan.mode if plan.stage is None else "stage:" + plan.stage,
+        "planned": tally.planned,
+        "done": tally.done,
+        "finished": tally.finished,
         "seconds": round(seconds, 1),
         "by_stage": tally.by_stage,
+        "mistakes": tally.mistakes,
     }
-    if tally.asked:
+    if tally.done or tally.attempted:
         try:
-            note = progress.record(progress_path, session, tally.solved)
+            note = progress.record(progress_path, session, tally.solved, tally.attempted)
             if note:
                 sys.stderr.write(t("warn_prefix", lang) + note + "\n")
         except XentError as e:
@@ -167,48 +199,76 @@ def run_session(
     return code
 
 
-def _ask_problem(console, reader, qp, number, count, mode, tally, lang) -> None:
+def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -> None:
     from rich.text import Text
 
-    steps = q.make_steps(qp, mode)
     console.rule(Text(t("quiz.title", lang, number=number, rounds=count), style="bold"))
     if qp.exercise_id:
         ex = get(qp.exercise_id)
         title = in_lang(ex.title, lang)
         console.print(t("quiz.source_exercise", lang, id=qp.exercise_id, title=title))
+        if ex.order is not None:
+            console.print(t("quiz.path_position", lang, order=ex.order, total=len(path_order())), style="dim")
     else:
         level = t("difficulty." + qp.difficulty, lang)
         console.print(t("quiz.source_random", lang, seed=qp.seed, difficulty=qp.difficulty, level=level), style="dim")
-    _show_problem(console, qp, lang)
+    show_problem(console, qp, lang)
     console.print(Text(t("quiz.instructions", lang), style="italic"))
     for step in steps:
-        outcome = _ask_step(console, reader, qp, step, lang)
-        tally.add(step.stage, outcome)
-        if step.stage == "loss" and outcome == "right" and qp.exercise_id:
+        result = _ask_step(console, reader, qp, step, lang)
+        tally.add(result)
+        if step.stage == "loss" and result.outcome in ("right_first", "right_retry") and qp.exercise_id:
             tally.solved.append(qp.exercise_id)
 
 
-def _show_problem(console, qp: q.QuizProblem, lang: str) -> None:
-    from ..engine.core import explain
-    from ..lesson.layout import Lesson, build
-    from ..lesson.render import render_rich
+def show_problem(console, qp: q.QuizProblem, lang: str) -> None:
+    """The problem as a table: every row's logits and its label, or its target t for soft and smoothed rows."""
+    from rich.table import Table
 
-    result = explain(qp.core())
-    lesson = build(result, 4, lang, 12)
-    first = lesson.sections[0]
-    first.title = ""
-    first.why = []
+    problem, _, rows = q.rows_of(qp)
+    c = problem.num_classes
+    spread = not q.is_plain(problem)
+    table = Table(box=None, pad_edge=False)
+    table.add_column(t("quiz.col.row", lang), justify="right")
+    for j in range(c):
+        table.add_column(f"z_{j}", justify="right")
+    if problem.soft:
+        pass
+    else:
+        table.add_column(t("quiz.col.label", lang), justify="right")
+    if spread:
+        for j in range(c):
+            table.add_column(f"t_{j}", justify="right")
+    ii = problem.options.ignore_index
+    for r in rows:
+        cells = [str(r.index + 1)] + [q._n(float(v)) for v in r.z]
+        if not problem.soft:
+            label = int(problem.target[r.index])
+            cells.append(str(label) if label != ii else t("quiz.ignored", lang, value=label))
+        if spread:
+            cells += [q.n4(float(v)) if r.label is not None or problem.soft else "" for v in r.t]
+        table.add_row(*cells)
+    console.print(table)
     if qp.options:
         opts = ", ".join(f"{k}={v}" for k, v in qp.options.items())
-        first.lines = [t("quiz.options", lang, options=opts)]
-    render_rich(Lesson("", "", [first], []), console, header=False)
+        console.print(t("quiz.options", lang, options=opts))
+    if spread:
+        console.print(t("quiz.target_line" if problem.soft else "quiz.target_line_smooth", lang,
+                        eps=q._n(problem.options.label_smoothing), c=c), style="dim")  # fmt: skip
 
 
-def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> str:
+def _question(step: q.Step, lang: str) -> str:
+    parts = [t(step.prompt_key, lang, **step.params)]
+    parts += [t(key, lang, **step.params) for key in step.notes]
+    return " ".join(parts) if lang == "en" else "".join(parts)
+
+
+def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.StepResult:
+    """Ask until right, three wrong tries, skip or quit; a wrong try gets the diagnosis and another prompt."""
     from rich.text import Text
 
     console.print()
-    console.print(Text(t(step.prompt_key, lang, **step.params), style="bold"))
+    console.print(Text(_question(step, lang), style="bold"))
     hints = [
         t("quiz.hint", lang, text=t(step.formula, lang)),
         t("quiz.hint_filled", lang, text=step.filled),
@@ -216,6 +276,8 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> st
     if step.stage == "loss" and qp.exercise_id:
         hints += [t("quiz.hint", lang, text=in_lang(h, lang)) for h in get(qp.exercise_id).hints]
     used = 0
+    shown = False
+    result = q.StepResult(step.stage, "revealed")
     while True:
         text = reader.read("> ").strip()
         word = text.lower()
@@ -226,101 +288,126 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> st
         if word in HINT_WORDS:
             console.print(hints[used] if used < len(hints) else t("quiz.no_more_hints", lang))
             used += 1
+            result.hinted = True
             continue
         if word in SHOW_WORDS:
-            _show_stage(console, qp, step, lang)
+            for key, params in step.show:
+                console.print(t(key, lang, **params), highlight=False)
+            console.print(Text(t("quiz.shown", lang), style="dim"))
+            shown = True
             continue
         if word in SKIP_WORDS:
             console.print(Text(t("quiz.skipped", lang, worked=_worked(step, lang)), style="yellow"))
-            return "skipped"
+            result.outcome = "revealed" if shown else "skipped"
+            return result
         try:
             value = evaluate(text)
         except XentError as e:
             console.print(Text(message(e, lang), style="red"))
             continue
-        verdict = q.check(step, value)
+        verdict = q.check(step, value, text)
         if verdict.correct:
             console.print(Text("✓ " + t("quiz.right", lang, worked=_worked(step, lang)), style="green"))
-            return "right"
-        console.print(Text("✗ " + t("quiz.wrong", lang, worked=_worked(step, lang)), style="red"))
-        if verdict.mistake:
-            mistake = t("mistake." + verdict.mistake, lang)
-            console.print(Text(t("quiz.mistake", lang, text=mistake), style="yellow"))
-        else:
-            console.print(hints[0])
-        return "wrong"
+            result.outcome = "revealed" if shown else "right_retry" if result.wrong_tries else "right_first"
+            return result
+        if verdict.rounded:
+            console.print(Text(q.describe(verdict, lang) or "", style="yellow"))
+            continue
+        result.wrong_tries += 1
+        result.wrong_first = result.wrong_first or result.wrong_tries == 1
+        result.mistakes.append(verdict.kind or "unknown")
+        said = q.describe(verdict, lang) or t("quiz.unknown", lang, value=_short(value), formula=t(step.formula, lang))
+        console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
+        if result.wrong_tries >= q.MAX_TRIES:
+            console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
+            result.outcome = "revealed"
+            return result
+        console.print(t("quiz.try_again", lang, tries=result.wrong_tries, max=q.MAX_TRIES))
 
 
-SHOW_SECTIONS = {
-    "exp": ("logits", "exp"),
-    "row_sum": ("logits", "exp"),
-    "p_true": ("softmax", "select"),
-    "neg_log_p": ("select", "nll"),
-    "loss": ("nll", "reduce"),
-}
-
-
-def _show_stage(console, qp: q.QuizProblem, step: q.Step, lang: str) -> None:
-    import numpy as np
-
-    from ..engine.core import explain
-    from ..lesson.layout import Lesson, build
-    from ..lesson.render import render_rich
-
-    result = explain(qp.core())
-    lesson = build(result, 4, lang, 12)
-    keep = [s for s in lesson.sections if s.key in SHOW_SECTIONS[step.stage]]
-    if step.stage in ("exp", "row_sum"):
-        row = step.params["row"] - 1
-        values = ", ".join(f"{v:.4f}" for v in np.exp(result.trace.logits[row]))
-        keep[-1].lines = [t("quiz.exp_line", lang, values=values)]
-    render_rich(Lesson("", "", keep, []), console, header=False)
-
-
-def _summary(console, tally: q.Tally, seconds: float, lang: str) -> None:
+def _summary(console, tally: q.Tally, seconds: float, plan: Plan, path: Path, lang: str) -> None:
     from rich.text import Text
 
+    counts = {k: tally.total(k) for k in (*q.OUTCOMES, "hinted")}
     console.print()
-    console.print(
-        Text(
-            t("quiz.summary", lang, right=tally.right, asked=tally.asked, seconds=seconds,
-              skipped=tally.skipped),
-            style="bold",
+    console.print(Text(t("quiz.summary", lang, done=tally.done, planned=tally.planned, seconds=seconds, **counts),
+                       style="bold"))  # fmt: skip
+    if not tally.finished:
+        console.print(t("quiz.unfinished", lang, done=tally.done, planned=tally.planned))
+    if tally.mistakes:
+        sep = ", " if lang == "en" else "，"
+        kinds = sep.join(
+            f"{t('kind.' + k, lang)} ×{n}" for k, n in sorted(tally.mistakes.items(), key=lambda kv: -kv[1])
         )
-    )  # fmt: skip
+        console.print(t("quiz.mistake_counts", lang, kinds=kinds))
     weakest = tally.weakest()
     if weakest:
-        console.print(t("quiz.weakest", lang, stage=t("stage_name." + weakest, lang)))
-    elif tally.asked:
+        n = tally.by_stage[weakest]["wrong_tries"]
+        console.print(t("quiz.weakest", lang, stage=t("stage_name." + weakest, lang), n=n))
+    drill = tally.drill()
+    if drill:
+        console.print(t("quiz.drill", lang, name=q.STAGE_FLAGS[drill]))
+    elif tally.finished and tally.done and counts["right_first"] == tally.done:
         console.print(t("quiz.all_right", lang))
+    if plan.stage is None and (plan.on_path or plan.exercise is None or plan.exercise in tally.solved):
+        _next_on_path(console, path, tally.solved, lang)
+
+
+def _next_on_path(console, path: Path, just_solved: list[str], lang: str) -> None:
+    try:
+        data, _ = progress.load(path)
+        solved = set(data["solved"])
+    except XentError:
+        solved = set()
+    solved |= set(just_solved)
+    todo = [ex for ex in path_order() if ex.id not in solved]
+    if not todo:
+        console.print(t("quiz.path_done", lang))
+        return
+    ex = todo[0]
+    console.print(t("quiz.next", lang, order=ex.order, id=ex.id, title=in_lang(ex.title, lang)))
+
+
+def exercise_status(data: dict) -> dict[str, str]:
+    """Each exercise id: 'solved', 'attempted' or 'not_started'."""
+    solved, tried = set(data["solved"]), set(data.get("attempted", []))
+    return {i: "solved" if i in solved else "attempted" if i in tried else "not_started" for i in library().exercises}
 
 
 def list_exercises(console: Console, path: Path, lang: str) -> None:
-    """Every exercise with its id, title, what it teaches, and whether it is solved."""
+    """The learning path first, then any other exercise: order, id, title, level, what it teaches, status."""
     from rich.table import Table
 
     data, note = progress.load(path)
     if note:
         sys.stderr.write(t("warn_prefix", lang) + note + "\n")
-    solved = set(data["solved"])
+    status = exercise_status(data)
     table = Table(box=None, pad_edge=False)
-    for key in ("ex.col.id", "ex.col.title", "ex.col.teaches", "ex.col.solved"):
+    for key in ("ex.col.order", "ex.col.id", "ex.col.title", "ex.col.difficulty", "ex.col.teaches", "ex.col.status"):
         table.add_column(t(key, lang), overflow="fold", no_wrap=key == "ex.col.id")  # an id is typed whole
     lib = library()
     for e in lib.skipped:
         sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
     for ex in lib.exercises.values():
         table.add_row(
+            str(ex.order) if ex.order is not None else "",
             ex.id,
             in_lang(ex.title, lang),
+            t("difficulty." + ex.difficulty, lang) if ex.difficulty else "",
             in_lang(ex.teaches, lang),
-            "✓" if ex.id in solved else "",
+            t("ex.status." + status[ex.id], lang),
         )
     console.print(table)
+    todo = [ex for ex in path_order() if status[ex.id] != "solved"]
+    if todo:
+        ex = todo[0]
+        console.print(t("quiz.next", lang, order=ex.order, id=ex.id, title=in_lang(ex.title, lang)))
+    else:
+        console.print(t("quiz.path_done", lang))
 
 
 def show_progress(console: Console, path: Path, lang: str) -> None:
-    """History and per-stage accuracy."""
+    """History, then per stage and per mistake kind: right first try, after retries, revealed, skipped, hinted."""
     from rich.table import Table
 
     data, note = progress.load(path)
@@ -330,32 +417,50 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
     if not data["sessions"]:
         console.print(t("progress.none", lang))
         return
+    cols = ("first", "retry", "revealed", "skipped", "hinted")
+    keys = ("right_first", "right_retry", "revealed", "skipped", "hinted")
     history = Table(box=None, pad_edge=False)
-    for key in (
-        "progress.col.when",
-        "progress.col.problem",
-        "progress.col.score",
-        "progress.col.seconds",
-    ):
-        history.add_column(t(key, lang))
+    history.add_column(t("progress.col.when", lang), no_wrap=True)
+    history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=16)
+    for c in cols:
+        history.add_column(t("progress.col." + c, lang), justify="right")
+    history.add_column(t("progress.col.status", lang))
     for s in data["sessions"][-20:]:
-        history.add_row(
-            str(s.get("when", "")),
-            ", ".join(s.get("problems", [])),
-            f"{s.get('right', 0)}/{s.get('asked', 0)}",
-            str(s.get("seconds", "")),
-        )
+        problems = ", ".join(map(str, s.get("problems", [])))
+        if s.get("format") == 1:
+            score = t("progress.v1", lang, right=s.get("right", 0), asked=s.get("asked", 0))
+            history.add_row(str(s.get("when", "")), problems, "", "", "", "", "", score)
+            continue
+        totals = {k: sum(int(c.get(k, 0)) for c in (s.get("by_stage") or {}).values()) for k in keys}
+        status = t("progress.finished" if s.get("finished") else "progress.unfinished", lang)
+        history.add_row(str(s.get("when", "")), problems, *(str(totals[k]) for k in keys), status)
     console.print(history)
     console.print()
     acc = Table(box=None, pad_edge=False)
     acc.add_column(t("progress.col.stage", lang))
-    acc.add_column(t("progress.col.accuracy", lang), justify="right")
-    stats = progress.stage_accuracy(data)
+    for c in (*cols, "wrong"):
+        acc.add_column(t("progress.col." + c, lang), justify="right")
+    stats = progress.stage_totals(data)
+    old = any("format1_not_right" in c for c in stats.values())
+    if old:
+        acc.add_column(t("progress.col.format1", lang), justify="right")
     for stage in q.STAGES:
         if stage in stats:
-            right, asked = stats[stage]
-            acc.add_row(t("stage_name." + stage, lang), f"{right}/{asked} ({100 * right / asked:.0f}%)")
+            c = stats[stage]
+            cells = [str(c.get(k, 0)) for k in (*keys, "wrong_tries")]
+            if old:
+                cells.append(str(c.get("format1_not_right", 0)))
+            acc.add_row(t("stage_name." + stage, lang), *cells)
     console.print(acc)
+    kinds = progress.mistake_totals(data)
+    if kinds:
+        console.print()
+        table = Table(box=None, pad_edge=False)
+        table.add_column(t("progress.col.kind", lang))
+        table.add_column(t("progress.col.count", lang), justify="right")
+        for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            table.add_row(t("kind." + kind, lang) if kind in q.MISTAKE_KINDS or kind == "unknown" else kind, str(n))
+        console.print(table)
 
 
 def reset_progress(console: Console, path: Path, yes: bool, lang: str) -> int:
