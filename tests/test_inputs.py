@@ -143,7 +143,7 @@ def test_random_text_gives_an_array_or_the_one_error(text):
     except XentError as e:
         assert message(e).startswith("--logits: ")
     else:
-        assert a.dtype.kind in "if" and a.size
+        assert a.dtype.kind in "if"  # "[]" is an empty batch, a real PyTorch case
 
 
 @settings(max_examples=200, deadline=None)
