@@ -273,7 +273,9 @@ def test_saved_exercise_is_accepted_and_its_answer_is_right(tmp_path):
     s.toggle_smoothing()
     s.train_step()
     path, _ = save_exercise(s, tmp_path, now=0)
-    ex = read(path)  # the exercise reader accepts it
+    check = CliRunner().invoke(app, ["exercises", "check", str(path)])  # the teachers' validator accepts it
+    assert check.exit_code == 0, check.output
+    ex = read(path)
     assert ex.id == path.stem and path.name.startswith("play-")
     recomputed = explain(make_problem(np.array(ex.logits), np.array(ex.labels), Options.from_dict(ex.options))).loss
     assert ex.answer == round(float(recomputed), 4)
@@ -293,11 +295,30 @@ def test_saving_never_overwrites(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp file left
 
 
-def test_saved_unbatched_exercise_keeps_its_shape(tmp_path):
-    s = state_for("article-binary")
-    data = exercise_data(s, "play-x")
-    assert data["logits"] == [0.0, 0.1616] and data["labels"] == 1 and "unbatched" in data["concepts"]
+@pytest.mark.parametrize(
+    "exercise", ["article-binary", "class-weights", "ignore-index", "sum-reduction", "huge-logits"]
+)
+def test_saved_exercises_pass_the_check_for_every_kind_of_input(tmp_path, exercise):
+    s = state_for(exercise)
+    s.toggle_smoothing()
+    s.train_step()
+    path, data = save_exercise(s, tmp_path)
+    check = CliRunner().invoke(app, ["exercises", "check", str(path)])
+    assert check.exit_code == 0, check.output
     parse(data)
+
+
+def test_no_exercise_is_saved_without_a_finite_answer(tmp_path):
+    s = state_for("article-binary")
+    s.cycle_label()  # the only label becomes the ignore index: the mean is 0 / 0
+    with pytest.raises(XentError) as e:
+        save_exercise(s, tmp_path)
+    assert e.value.key == "play_save_not_finite" and list(tmp_path.iterdir()) == []
+
+
+def test_saved_unbatched_exercise_keeps_its_shape():
+    data = exercise_data(state_for("article-binary"), "play-x")
+    assert data["logits"] == [0.0, 0.1616] and data["labels"] == 1 and "unbatched" in data["concepts"]
 
 
 def test_explain_command_reproduces_the_loss_exactly():

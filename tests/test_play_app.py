@@ -13,7 +13,9 @@ from conftest import DATA, ROOT, assert_matches_torch
 from rich.cells import cell_len
 from rich.console import Console
 from textual import events
+from typer.testing import CliRunner
 
+from xent_tutor.cli import app as cli_app
 from xent_tutor.engine.core import explain, make_problem
 from xent_tutor.lesson.layout import fmt
 from xent_tutor.play.app import PlayApp
@@ -160,6 +162,8 @@ def test_save_key_writes_an_exercise_the_reader_accepts(tmp_path):
         await pilot.pause()
         files = list(tmp_path.glob("play-*.json"))
         assert len(files) == 1
+        check = CliRunner().invoke(cli_app, ["exercises", "check", str(files[0])])
+        assert check.exit_code == 0, check.output
         ex = read(files[0])
         assert str(files[0]) in shown(app, "#words")
         r = explain(make_problem(np.array(ex.logits), np.array(ex.labels), app.state.options()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,7 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..lesson.text import t
+from ..errors import XentError
+from ..lesson.text import message, t
 from . import view
 from .save import explain_command, save_exercise
 from .state import PlayState
@@ -81,7 +83,8 @@ class PlayApp(App[str | None]):
     ]
 
     def __init__(self, state: PlayState, lang: str = "en", save_dir: Path | None = None) -> None:
-        super().__init__()
+        # With NO_COLOR, Textual strips every colour only in its native-ANSI mode (else it draws in greys).
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         self.state = state
         self.lang = lang
         self.save_dir = save_dir or Path.cwd()
@@ -114,7 +117,8 @@ class PlayApp(App[str | None]):
         self.query_one("#loss", Static).update(view.loss_panel(s, lang))
         self.query_one("#row", Static).display = not self.showing_help
         self.query_one("#loss", Static).display = not self.showing_help
-        body = view.help_text(lang) if self.showing_help else view.words(self.extra + sentences(s, lang), lang)
+        said = self.extra + sentences(s, lang)
+        body = view.help_text(lang) if self.showing_help else view.words(said, lang, self.size.width - 1)
         self.query_one("#words", Static).update(body)
         self.query_one("#keys", Static).update(view.keys_line(lang, self.timer is not None))
 
@@ -190,6 +194,9 @@ class PlayApp(App[str | None]):
             path, data = save_exercise(self.state, self.save_dir)
         except OSError as e:
             self._did([t("play.save_failed", self.lang, reason=str(e))])
+            return
+        except XentError as e:
+            self._did([message(e, self.lang)])
             return
         self._did([t("play.saved", self.lang, path=str(path), answer=data["answer"])])
 

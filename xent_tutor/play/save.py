@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.core import explain, make_problem
+from ..errors import XentError
 from ..lesson.text import t
 from ..practice.exercises import FORMAT_VERSION, implied_concepts, parse
 from .state import PlayState
@@ -38,7 +39,10 @@ def exercise_data(state: PlayState, exercise_id: str) -> dict[str, Any]:
     if state.smoothing:
         options["label_smoothing"] = float(state.smoothing)
     problem = make_problem(z[0] if state.unbatched else z, np.asarray(labels), state.options())
-    answer = round(float(explain(problem, 0).loss), DECIMALS)
+    loss = float(explain(problem, 0).loss)
+    if not np.isfinite(loss):
+        raise XentError("play_save_not_finite", None, loss=loss)
+    answer = round(loss, DECIMALS)
     data: dict[str, Any] = {"format": FORMAT_VERSION, "id": exercise_id}
     concepts = implied_concepts({"logits": _nested(z, state.unbatched), "labels": labels, "options": options})
     found = set(concepts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,11 +11,12 @@ from rich.text import Text
 
 from ..lesson.layout import build, fmt
 from ..lesson.text import t
+from ..lesson.wrap import divide
 from .state import PlayState
 
 SPARK = "▁▂▃▄▅▆▇█"
 EIGHTHS = " ▏▎▍▌▋▊▉"
-LABEL_WIDTH = 14  # the stage names' column in the row panel
+LABEL_WIDTH = 15  # the stage names' column in the row panel
 HISTORY_WIDTH = 48
 
 
@@ -54,7 +56,7 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Gr
     heads = [t("col.class", lang, c=k) for k in range(c)]
     cell = max(max(len(s) for row in z for s in row) + 2, max(cell_len(h) for h in heads) + 2)
     row_w = max(cell_len(t("col.row", lang)), len(str(n))) + 1
-    label_w = max(cell_len(t("col.label", lang)), max(len(str(int(y))) for y in tr.labels)) + 1
+    label_w = max(cell_len(t("col.label", lang)), max(len(str(int(y))) for y in tr.labels)) + 2
     plain = state.weight is None and not state.smoothing
     extra = [(t("col.p_true_short", lang), tr.p_true), ("−ln p", tr.neg_log_p)]
     extra += [] if plain else [(t("col.loss", lang), tr.loss)]
@@ -158,14 +160,19 @@ def loss_panel(state: PlayState, lang: str, precision: int = 4) -> Text:
     """The batch loss as `xent explain` writes it, and a sparkline of its history."""
     lesson = build(state.result, precision, lang)
     reduce = next(s for s in lesson.sections if s.key == "reduce")
-    text = Text(t("play.loss_head", lang, reduction=state.reduction) + " ", style="bold")
+    text = Text(_head(t("play.loss_head", lang)), style="bold")
     text.append(reduce.lines[0] + "\n")
-    text.append(t("play.history", lang) + " ", style="bold")
+    text.append(_head(t("play.history", lang)), style="bold")
     text.append(sparkline(state.history[-HISTORY_WIDTH:]))
     first, last = state.history[0], state.history[-1]
     text.append("  " + t("play.history_range", lang, n=len(state.history) - 1, a=fmt(first, precision),
                          b=fmt(last, precision)))  # fmt: skip
     return text
+
+
+def _head(text: str) -> str:
+    """A heading before its value: a space after an English colon, none after a full-width one."""
+    return text if text.endswith("：") else text + " "
 
 
 def sparkline(values: list[float]) -> str:
@@ -186,9 +193,13 @@ def sparkline(values: list[float]) -> str:
     return "".join(out)
 
 
-def words(lines: list[str], lang: str) -> Text:
-    """The explanation sentences as one paragraph (Chinese sentences need no space between them)."""
-    return Text(("" if lang == "zh" else " ").join(lines))
+def words(lines: list[str], lang: str, width: int = 80) -> Text:
+    """The explanation sentences as one paragraph; Chinese is broken into lines here, never inside a formula."""
+    if lang != "zh":
+        return Text(" ".join(lines))
+    text = "".join(lines)
+    cuts = [0, *divide(text, width), len(text)]
+    return Text("\n".join(text[a:b].rstrip() for a, b in itertools.pairwise(cuts)))
 
 
 def keys_line(lang: str, running: bool) -> Text:

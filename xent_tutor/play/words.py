@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..lesson.claims import target_why
 from ..lesson.layout import fmt
 from ..lesson.text import note, t
 from .state import Event, PlayState
@@ -64,12 +65,7 @@ def _changed(state: PlayState, ev: Event, lang: str, f) -> list[str]:
     elif ev.kind == "weight":
         out.append(t("play.weight", lang, col=p["col"], value=f"{p['value']:g}"))
     elif ev.kind == "smoothing":
-        c = state.num_classes
-        eps = float(p["eps"])
-        if eps:
-            out.append(t("stage.target.smooth", lang, eps=f"{eps:g}", hi=f(1 - eps + eps / c), lo=f(eps / c)))
-        else:
-            out.append(t("play.smoothing_off", lang))
+        out += target_why(state.result, lang, f)
     elif ev.kind == "reduction":
         out.append(t("stage.reduce." + str(p["reduction"]), lang))
     assert ev.before is not None
@@ -98,7 +94,8 @@ def _trained(state: PlayState, ev: Event, lang: str, f) -> list[str]:
         idx = np.argwhere(mask)
         if idx.size:
             order = sorted(idx.tolist(), key=lambda rc: -abs(moved[rc[0], rc[1]]))
-            items = ", ".join(f"{cell_name(r, c, lang)} {_signed(moved[r, c], f)}" for r, c in order[:LISTED])
+            sep = t("play.list_sep", lang)
+            items = sep.join(f"{cell_name(r, c, lang)} {_signed(moved[r, c], f)}" for r, c in order[:LISTED])
             if len(order) > LISTED:
                 items += t("play.and_more", lang, n=len(order) - LISTED)
             suffix = "_weighted" if weighted else ""
