@@ -34,7 +34,9 @@ def _chinese(ch: str) -> bool:
 def _code_mask(text: str) -> str:
     """Blank out code: quoted spans ('…', `…`) and command-line options (--name value)."""
     text = re.sub(r"\b[a-z_]+='[^'\n]*'|'[^'\n]*'|`[^`\n]*`", lambda m: "'" + "x" * (len(m.group()) - 2) + "'", text)
-    return re.sub(r"--[a-z][a-z-]*(?: [a-z]+\b)?|\bxent [a-z]+", lambda m: "x" * len(m.group()), text)
+    command = r"\bxent(?: [A-Za-z0-9_./|'()+\[\],=-]+)+"  # a command line to type, with its options
+    option = r"--[a-z][a-z-]*(?: [A-Za-z0-9_./-]+\b)?"
+    return re.sub(f"{command}|{option}", lambda m: "x" * len(m.group()), text)
 
 
 def _neighbour(text: str, i: int, step: int) -> str:
@@ -89,7 +91,8 @@ def stray_words(text: str) -> list[str]:
     problems = []
     for m in LATIN_WORD.finditer(masked):
         word = m.group()
-        if set(word) <= {"x"} or len(word) == 1 or word.lower() in keep or re.search(r"[_.0-9]", word):
+        code = re.search(r"[_.0-9]", word) or word.isupper()  # identifiers, env vars, metavars, acronyms
+        if set(word) <= {"x"} or len(word) == 1 or word.lower() in keep or code:
             continue
         before, after = masked[: m.start()], masked[m.end() :]
         glossed_after = after.startswith("（")  # e.g. mean（平均）

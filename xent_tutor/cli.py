@@ -24,7 +24,14 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
+        from .lesson.text import LANGS
+        from .usage import localize, scan_lang
+
         _LANG.clear()
+        wanted = scan_lang(list(sys.argv[1:] if args is None else args))
+        if wanted in LANGS:
+            _LANG["lang"] = wanted  # so that --help, read before --lang, is in that language too
+        localize(self, _lang())
         _use_exercises(None)
         # numpy's RuntimeWarnings (overflow in exp, 0/0) are PyTorch's answers, explained in notes.
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -34,9 +41,9 @@ class _Group(TyperGroup):
             _fail(_message(e))
             rv = EXIT_USAGE
         except typer.TyperException as e:
-            ctx = getattr(e, "ctx", None)
-            hint = f" (see '{ctx.command_path if ctx else 'xent'} --help')"
-            _fail(e.format_message() + hint)
+            from .usage import usage_error
+
+            _fail(usage_error(e, _lang()))
             rv = getattr(e, "exit_code", EXIT_USAGE)
         except typer.Abort:
             rv = 130
