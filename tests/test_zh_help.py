@@ -75,8 +75,8 @@ def test_help_follows_lang_wherever_it_is_written() -> None:
         ),
         (
             ["explan"],
-            "No such command 'explan'. Did you mean 'explain'?",
-            "没有 'explan' 这个命令；是不是想用 'explain'？",
+            "No such command 'explan'. Did you mean 'explain'",
+            "没有 'explan' 这个命令；是不是想用 'explain'、'play'？",
         ),
         (["explain", "--logits"], "Option '--logits' requires an argument.", "选项 --logits 需要一个值"),
         (["explain", "extra"], "Got unexpected extra argument(s) (extra)", "多余的参数：extra"),

@@ -34,7 +34,7 @@ def _chinese(ch: str) -> bool:
 def _code_mask(text: str) -> str:
     """Blank out code: quoted spans ('…', `…`) and command-line options (--name value)."""
     text = re.sub(r"\b[a-z_]+='[^'\n]*'|'[^'\n]*'|`[^`\n]*`", lambda m: "'" + "x" * (len(m.group()) - 2) + "'", text)
-    command = r"\bxent(?: [A-Za-z0-9_./|'()+\[\],=-]+)+"  # a command line to type, with its options
+    command = r"(?<![A-Za-z])xent(?: [A-Za-z0-9_./|'()+\[\],=-]+)+"  # a command line to type, with its options
     option = r"--[a-z][a-z-]*(?: [A-Za-z0-9_./-]+\b)?"
     return re.sub(f"{command}|{option}", lambda m: "x" * len(m.group()), text)
 

@@ -150,7 +150,8 @@ def _usage_text(e: Any, lang: str) -> str:
             params = {k: v for k, v in m.groupdict().items() if k != "names"}
             text = t(key, lang, **params)
             if m.groupdict().get("names"):
-                text += t("usage.did_you_mean", lang, names=m.group("names"))
+                names = m.group("names").replace(", ", t("usage.sep", lang))
+                text += t("usage.did_you_mean", lang, names=names)
             return text
     return message
 
