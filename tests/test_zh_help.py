@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -36,6 +37,20 @@ def test_every_command_and_option_has_its_help_in_the_catalogue() -> None:
         assert key in zh, key
         for param in command.params:
             assert f"{key}.{param.name}" in zh or f"help.opt.{param.name}" in zh, (key, param.name)
+
+
+def test_the_catalogues_english_help_is_the_codes_so_the_chinese_is_not_stale() -> None:
+    en = catalogue("en")
+    stale = []
+    for path, command in _commands():
+        key = "help." + (".".join(path) or "xent")
+        texts = [(key, inspect.cleandoc(command.help or ""))]
+        texts += [
+            (f"{key}.{p.name}" if f"{key}.{p.name}" in en else f"help.opt.{p.name}", p.help or "")
+            for p in command.params
+        ]
+        stale += [k for k, text in texts if text and en.get(k) != text]
+    assert stale == [], "English help changed in cli.py: copy it to en.json and translate it in zh.json"
 
 
 @pytest.mark.parametrize("width", [60, 80, 110])
