@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -50,33 +52,164 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The progress in `path`; a corrupt or unknown-version file is moved aside (with a note)."""
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
+    """The progress in `path` for a writer: a corrupt or unknown-version file is moved aside (with a note)."""
+    raw = _read_bytes(path)
+    if raw is None:
         return empty(), None
-    except OSError as e:
-        raise XentError("progress_write", "progress_file", path=str(path), reason=str(e)) from None
     try:
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("format") not in KNOWN_FORMATS:
-            raise ValueError(f"unknown format {data.get('format') if isinstance(data, dict) else '?'}")
-        if not isinstance(data.get("sessions"), list) or not isinstance(data.get("solved"), list):
-            raise ValueError("missing sessions")
-        return migrate(data), None
+        return parse(raw), None
     except (ValueError, TypeError) as e:
-        moved = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
-        try:
-            os.replace(path, moved)
-        except OSError:
-            moved = path
-        return empty(), _corrupt_note(path, moved, str(e))
+        return empty(), _move_aside(path, _reason(e))
 
 
-def _corrupt_note(path: Path, moved: Path, reason: str) -> str:
+def read(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The progress in `path` for a reader: nothing is renamed or written, a corrupt file is only reported."""
+    raw = _read_bytes(target(path))
+    if raw is None:
+        return empty(), None
+    try:
+        return parse(raw), None
+    except (ValueError, TypeError) as e:
+        return empty(), _text("progress_corrupt_kept", path=str(path), reason=_reason(e))
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """The progress record in a file's bytes, as format 2; ValueError (saying what is wrong) for anything else."""
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(data, dict) or data.get("format") not in KNOWN_FORMATS:
+        raise ValueError(f"unknown format {data.get('format') if isinstance(data, dict) else '?'}")
+    if not isinstance(data.get("sessions"), list) or not isinstance(data.get("solved"), list):
+        raise ValueError("missing sessions")
+    problem = shape_problem(data)
+    if problem:
+        raise ValueError(problem)
+    return migrate(data)
+
+
+# --- Validation hook: every field a reader uses has the type it expects (format 1 or 2). ---
+
+
+def shape_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong inside a record of a known format, or None."""
+    for key in ("solved", "attempted"):
+        if key in data and not (isinstance(data[key], list) and all(isinstance(x, str) for x in data[key])):
+            return f"{key} holds something other than exercise ids"
+    for i, s in enumerate(data["sessions"], 1):
+        if not isinstance(s, dict):
+            return f"session {i} is not an object"
+        wrong = _session_problem(s, data["format"])  # a format-2 file keeps migrated sessions as tables too
+        if wrong:
+            return f"session {i}: {wrong}"
+    return None
+
+
+def _count(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _counts(x: object) -> bool:
+    return isinstance(x, dict) and all(isinstance(k, str) and _count(n) for k, n in x.items())
+
+
+def _session_problem(s: dict[str, Any], version: object) -> str | None:
+    for key in ("when", "mode"):
+        if key in s and not isinstance(s[key], str):
+            return f"{key} is not text"
+    if "problems" in s and not (isinstance(s["problems"], list) and all(isinstance(p, str) for p in s["problems"])):
+        return "problems is not a list of names"
+    for key in ("right", "asked"):
+        if key in s and not _count(s[key]):
+            return f"{key} is not a count"
+    if "seconds" in s and (isinstance(s["seconds"], bool) or not isinstance(s["seconds"], (int, float))):
+        return "seconds is not a number"
+    if "mistakes" in s and not _counts(s["mistakes"]):
+        return "mistakes is not a table of counts"
+    by_stage = s.get("by_stage") or {}
+    if not isinstance(by_stage, dict):
+        return "by_stage is not an object"
+    for stage, value in by_stage.items():
+        if version == 1:
+            ok = isinstance(value, list) and len(value) == 2 and all(map(_count, value)) and value[0] <= value[1]
+        else:
+            ok = _counts(value)
+        if not ok:
+            return f"by_stage {stage[:20]!r} is not " + ("[right, asked]" if version == 1 else "a table of counts")
+    return None
+
+
+# --- The file itself: what kind of file, bounded reads, moving aside, stale temporary files. ---
+
+MAX_BYTES = 64 << 20  # a history this large is not one xent wrote; it is moved aside, not read into memory
+
+
+def target(path: Path) -> Path:
+    """The file that holds the progress: a symlink is followed (and kept); a folder, device or FIFO is refused."""
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        st = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):  # none yet; saving will say if it cannot be made
+        return real
+    except OSError as e:
+        raise XentError("progress_unusable", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise XentError("progress_not_regular", "progress_file", path=str(path))
+    return real
+
+
+def check(path: Path) -> None:
+    """Refuse an unusable progress file before a quiz starts, not after the learner's answers."""
+    target(path)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes (None if there is none yet), at most MAX_BYTES + 1 of them."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise XentError("progress_not_regular", "progress_file", path=str(path)) from None
+    except OSError as e:
+        raise XentError("progress_unusable", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return str(e)[:80]
+
+
+def _move_aside(path: Path, reason: str) -> str:
+    """Rename a corrupt file out of the way; the note says where it went, or that it could not be moved."""
+    moved = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+    try:
+        os.replace(path, moved)
+    except OSError as e:
+        raise XentError("progress_stuck", "progress_file", path=str(path), reason=reason[:80],
+                        error=e.strerror or str(e)) from None  # fmt: skip
+    return _text("progress_corrupt", path=str(path), moved=str(moved), reason=reason[:80])
+
+
+def _clean_stale(path: Path) -> None:
+    """Remove temporary files a killed writer left (only called under the lock, so none is in use)."""
+    pattern = re.compile(re.escape(path.name) + r"\.[A-Za-z0-9_]{8}\.tmp")
+    with contextlib.suppress(OSError):
+        for f in path.parent.iterdir():
+            if pattern.fullmatch(f.name):
+                with contextlib.suppress(OSError):
+                    f.unlink()
+
+
+def _text(key: str, **params: object) -> str:
     from ..lesson.text import t
 
-    return t("progress_corrupt", path=str(path), moved=str(moved), reason=reason[:80])
+    return t(key, **params)
 
 
 @contextlib.contextmanager
@@ -113,13 +246,15 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
 
 def record(path: Path, session: dict[str, Any], solved: list[str], attempted: list[str] = ()) -> str | None:
     """Append one session and the exercises solved or tried; returns a note if the old file was bad."""
+    real = target(path)
     try:
-        with _locked(path):
-            data, note = load(path)
+        with _locked(real):
+            _clean_stale(real)
+            data, note = load(real)
             data["sessions"].append(session)
             data["solved"] = sorted(set(data["solved"]) | set(solved))
             data["attempted"] = sorted(set(data.get("attempted", [])) | set(attempted) | set(solved))
-            write_atomic(path, data)
+            write_atomic(real, data)
             return note
     except OSError as e:
         raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
@@ -127,9 +262,11 @@ def record(path: Path, session: dict[str, Any], solved: list[str], attempted: li
 
 def reset(path: Path) -> None:
     """Start over with an empty history."""
+    real = target(path)
     try:
-        with _locked(path):
-            write_atomic(path, empty())
+        with _locked(real):
+            _clean_stale(real)
+            write_atomic(real, empty())
     except OSError as e:
         raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
 

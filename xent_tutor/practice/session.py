@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import XentError
 from ..lesson.text import message, printable, t
@@ -138,7 +138,7 @@ def choose(exercise: str | None, seed: int | None, difficulty: str | None, rando
     plan = Plan(exercise, seed, difficulty or "easy", mode, chosen_rounds, stage)
     if exercise is not None or random or stage or seed is not None or difficulty is not None:
         return plan, None
-    data, note = progress.load(progress_path)
+    data, note = progress.read(progress_path)  # the quiz moves a corrupt file aside when it saves
     solved = set(data["solved"])
     todo = [ex for ex in path_order() if ex.id not in solved]
     if todo:
@@ -149,6 +149,7 @@ def choose(exercise: str | None, seed: int | None, difficulty: str | None, rando
 
 def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) -> int:
     """Ask every step of every problem; always end with the summary and save the progress."""
+    progress.check(progress_path)  # a folder or device named as the progress file is refused before any question
     tally = q.Tally()
     reader = _Reader(console)
     started = time.monotonic()
@@ -378,7 +379,7 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     """The learning path first, then any other exercise: order, id, title, level, what it teaches, status."""
     from rich.table import Table
 
-    data, note = progress.load(path)
+    data, note = progress.read(path)
     if note:
         sys.stderr.write(t("warn_prefix", lang) + note + "\n")
     status = exercise_status(data)
@@ -391,10 +392,10 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     for ex in lib.exercises.values():
         table.add_row(
             str(ex.order) if ex.order is not None else "",
-            ex.id,
-            in_lang(ex.title, lang),
+            _plain(ex.id),
+            _plain(in_lang(ex.title, lang)),
             t("difficulty." + ex.difficulty, lang) if ex.difficulty else "",
-            in_lang(ex.teaches, lang),
+            _plain(in_lang(ex.teaches, lang)),
             t("ex.status." + status[ex.id], lang),
         )
     console.print(table)
@@ -406,14 +407,21 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
         console.print(t("quiz.path_done", lang))
 
 
+def _plain(text: str, style: str = "") -> Any:
+    """Text from a file shown as it is: never Rich markup, never terminal codes."""
+    from rich.text import Text
+
+    return Text(printable(text), style=style)
+
+
 def show_progress(console: Console, path: Path, lang: str) -> None:
     """History, then per stage and per mistake kind: right first try, after retries, revealed, skipped, hinted."""
     from rich.table import Table
 
-    data, note = progress.load(path)
+    data, note = progress.read(path)
     if note:
         sys.stderr.write(t("warn_prefix", lang) + note + "\n")
-    console.print(t("progress.file", lang, path=str(path)), style="dim")
+    console.print(_plain(t("progress.file", lang, path=printable(str(path))), "dim"))
     if not data["sessions"]:
         console.print(t("progress.none", lang))
         return
@@ -429,11 +437,11 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         problems = ", ".join(map(str, s.get("problems", [])))
         if s.get("format") == 1:
             score = t("progress.v1", lang, right=s.get("right", 0), asked=s.get("asked", 0))
-            history.add_row(str(s.get("when", "")), problems, "", "", "", "", "", score)
+            history.add_row(_plain(str(s.get("when", ""))), _plain(problems), "", "", "", "", "", score)
             continue
         totals = {k: sum(int(c.get(k, 0)) for c in (s.get("by_stage") or {}).values()) for k in keys}
         status = t("progress.finished" if s.get("finished") else "progress.unfinished", lang)
-        history.add_row(str(s.get("when", "")), problems, *(str(totals[k]) for k in keys), status)
+        history.add_row(_plain(str(s.get("when", ""))), _plain(problems), *(str(totals[k]) for k in keys), status)
     console.print(history)
     console.print()
     acc = Table(box=None, pad_edge=False)
@@ -459,7 +467,9 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         table.add_column(t("progress.col.kind", lang))
         table.add_column(t("progress.col.count", lang), justify="right")
         for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
-            table.add_row(t("kind." + kind, lang) if kind in q.MISTAKE_KINDS or kind == "unknown" else kind, str(n))
+            table.add_row(
+                t("kind." + kind, lang) if kind in q.MISTAKE_KINDS or kind == "unknown" else _plain(kind), str(n)
+            )
         console.print(table)
 
 
