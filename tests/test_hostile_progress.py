@@ -164,8 +164,11 @@ json_values = st.recursive(
     max_leaves=12,
 )
 records = st.fixed_dictionaries(
-    {"format": st.sampled_from([1, 1, 1, 2, "1"]), "sessions": st.lists(json_values, max_size=3) | json_values,
-     "solved": st.lists(json_values, max_size=3) | json_values},  # fmt: skip
+    {
+        "format": st.sampled_from([1, 1, 1, 2, "1"]),
+        "sessions": st.lists(json_values, max_size=3) | json_values,
+        "solved": st.lists(json_values, max_size=3) | json_values,
+    },
 )
 contents = (
     records.map(lambda d: json.dumps(d).encode())
