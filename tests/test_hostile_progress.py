@@ -104,7 +104,7 @@ def test_quiz_moves_a_corrupt_file_aside_and_saves_the_session(content, tmp_path
     path.write_bytes(content)
     r = quiz(path)
     assert r.exit_code == 0, r.output
-    assert "Score 1/1" in r.stdout
+    assert "1 right first try" in r.stdout
     moved = [p for p in tmp_path.iterdir() if ".bad-" in p.name]
     assert len(moved) == 1 and moved[0].read_bytes() == content
     assert f"it was moved to '{moved[0]}'" in r.stderr
