@@ -46,6 +46,10 @@ def run(app: PlayApp, script, size=(80, 24)):
     return asyncio.run(main())
 
 
+def exp_line(row_panel: str) -> str:
+    return next(line for line in row_panel.splitlines() if line.startswith("e^"))
+
+
 def check_panels_match_core(app: PlayApp, logits, labels, options) -> None:
     """Every number on screen is the core's, for logits computed independently of the app."""
     r = explain(make_problem(np.asarray(logits), np.asarray(labels), options))
@@ -57,10 +61,13 @@ def check_panels_match_core(app: PlayApp, logits, labels, options) -> None:
         if not tr.ignored[i]:
             assert fmt(tr.p_true[i], 4) in grid and fmt(tr.neg_log_p[i], 4) in grid
     i = app.state.row
-    for values in (tr.exp[i], tr.probs[i], tr.target[i], tr.grad[i]):
+    raw = np.exp(np.asarray(logits, dtype=np.float64)[i])  # the article's e^z, shown while it is exact
+    exp = raw if np.allclose(raw / raw.sum(), tr.probs[i], rtol=1e-9) else tr.exp[i]
+    assert exp_line(row).startswith("e^z " if exp is raw else "e^(z−max)")
+    for values in (exp, tr.probs[i], tr.target[i], tr.grad[i]):
         for v in values:
             assert fmt(v, 4) in row
-    assert "Σ = " + fmt(tr.row_sum[i], 4) in row
+    assert "Σ = " + fmt(exp.sum(), 4) in row
     assert loss.splitlines()[0].endswith("= " + fmt(r.loss, 4))
 
 
@@ -84,6 +91,27 @@ def test_keys_then_a_gradient_step_match_pytorch(case):
         check_panels_match_core(app, case["logits_after"], case["labels"], s.options())
         words = shown(app, "#words")
         assert words.startswith("Step 1: z ← z − ") and fmt(case["loss_after"], 4) in words
+
+    run(app, script)
+
+
+def test_the_article_exercise_shows_the_articles_numbers():
+    app = make_app()
+
+    async def script(pilot):
+        row = shown(app, "#row")
+        for number in ("0.9547", "0.9736", "1.9282", "0.4951", "0.7030"):  # e^z, their sum, p, -ln p in the article
+            assert number in row
+        assert "0.6945" in shown(app, "#loss")
+
+    run(app, script)
+
+
+def test_huge_logits_show_the_shifted_exponentials():
+    app = make_app("huge-logits")
+
+    async def script(pilot):
+        assert exp_line(shown(app, "#row")).startswith("e^(z−max)")
 
     run(app, script)
 
@@ -201,7 +229,7 @@ def test_question_mark_shows_the_keys_and_hides_them_again():
 def fits(app: PlayApp, width: int = 80, height: int = 24) -> None:
     """Every panel lies inside the screen and shows all its lines; table lines are never wider than the screen."""
     console = Console(width=width)
-    for wid, table_lines in (("#status", 1), ("#grid", 99), ("#row", -2), ("#loss", 0), ("#keys", 1)):
+    for wid, table_lines in (("#status", 0), ("#grid", 99), ("#row", -2), ("#loss", 0), ("#keys", 0)):
         w = app.query_one(wid)
         if not w.display:
             continue
@@ -212,6 +240,8 @@ def fits(app: PlayApp, width: int = 80, height: int = 24) -> None:
         lines = str(text).splitlines()
         assert all(cell_len(x) <= region.width for x in lines[:table_lines]), (wid, lines)
     assert app.query_one("#words-box").region.height >= 3
+    if width >= 80:
+        assert len(str(app.query_one("#status").content)) <= width and app.query_one("#keys").region.height == 1
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -241,6 +271,19 @@ def test_biggest_input_fits_80_by_24():
         await pilot.press("w", "m", "g", "g")
         await pilot.pause()
         fits(app)
+
+    run(app, script)
+
+
+def test_a_narrower_terminal_drops_the_grids_extra_columns():
+    app = make_app("uniform-prediction")
+
+    async def script(pilot):
+        assert "−ln p" in shown(app, "#grid").splitlines()[0]
+        await pilot.resize_terminal(50, 24)
+        await pilot.pause()
+        assert "−ln p" not in shown(app, "#grid").splitlines()[0]
+        assert max(cell_len(line) for line in shown(app, "#grid").splitlines()) <= 50
 
     run(app, script)
 

@@ -50,12 +50,12 @@ class PlayApp(App[str | None]):
 
     CSS = """
     Screen { layout: vertical; overflow: hidden; }
-    #status { height: 1; }
+    #status { height: auto; }
     #grid { height: auto; }
     #row { height: auto; margin-top: 1; }
     #loss { height: auto; }
     #words-box { height: 1fr; margin-top: 1; scrollbar-size-vertical: 1; }
-    #keys { height: 1; dock: bottom; }
+    #keys { height: auto; dock: bottom; }
     """
 
     BINDINGS: ClassVar = [
@@ -104,6 +104,9 @@ class PlayApp(App[str | None]):
 
     def on_mount(self) -> None:
         self.refresh_panels()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.refresh_panels)  # the grid and the Chinese line breaks follow the width
 
     def refresh_panels(self) -> None:
         """Redraw every panel from the state."""

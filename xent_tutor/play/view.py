@@ -89,14 +89,15 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Gr
 
 
 def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Text:
-    """The selected row's stages: e^(z−max), p with bars, the target, the gradient, the formulas filled in."""
+    """The selected row's stages: e^z (or e^(z−max)), p with bars, the target, the gradient, the formulas."""
     res = state.result
     tr = res.trace
     i, k = state.row, state.col
     c = state.num_classes
     f = lambda x: fmt(x, precision)  # noqa: E731
+    exp_name, exp, exp_sum = exponentials(state, i)
     lines = [
-        ("e^(z−max)", _nums(tr.exp[i], precision), "Σ = " + f(tr.row_sum[i])),
+        (exp_name, _nums(exp[i], precision), "Σ = " + f(exp_sum[i])),
         ("p = e / Σ", _nums(tr.probs[i], precision), "Σ p = " + f(tr.probs[i].sum())),
         ("", None, ""),
         ("t", _nums(tr.target[i], precision), ""),
@@ -125,6 +126,17 @@ def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80) 
     return text
 
 
+def exponentials(state: PlayState, i: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """The article's e^z when it gives row i's p exactly (no overflow or underflow), else PyTorch's e^(z − max)."""
+    tr = state.result.trace
+    if tr.raw_exp is not None and tr.raw_sum is not None:
+        with np.errstate(all="ignore"):
+            raw, total = tr.raw_exp[i], tr.raw_sum[i]
+            if np.isfinite(total) and total > 0 and np.allclose(raw / total, tr.probs[i], rtol=1e-9, atol=1e-300):
+                return "e^z", tr.raw_exp, tr.raw_sum
+    return "e^(z−max)", tr.exp, tr.row_sum
+
+
 def _bar(p: float, width: int) -> str:
     """A bar of p·width cells in eighths, padded to width."""
     if not np.isfinite(p) or p <= 0:
@@ -142,7 +154,9 @@ def _formulas(state: PlayState, lang: str, f) -> str:
         first = t("play.ignored_row", lang, row=i + 1)
     else:
         y = int(tr.labels[i])
-        first = t("play.p_formula", lang, y=y, e=f(tr.exp[i, y]), s=f(tr.row_sum[i]), p=f(tr.p_true[i]),
+        name, exp, exp_sum = exponentials(state, i)
+        key = "play.p_formula_raw" if name == "e^z" else "play.p_formula"
+        first = t(key, lang, y=y, e=f(exp[i, y]), s=f(exp_sum[i]), p=f(tr.p_true[i]),
                   nl=f(tr.neg_log_p[i]))  # fmt: skip
     g = float(tr.grad[i, k])
     cell = t("play.cell", lang, row=i + 1, col=k)
