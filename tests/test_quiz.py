@@ -71,6 +71,12 @@ def test_article_exercise_asks_both_rows():
     assert round(ss[4].expected, 4) == 0.6860 and round(ss[5].expected, 4) == 0.6945
 
 
+def test_final_mode_gives_nothing_away():
+    for pid in ("article-exercise", "unbatched-sample", "batch-mean", "ignore-index"):
+        (s,) = steps(pid, "final")
+        assert s.notes == () and "given" not in s.params and "ignored" not in s.params
+
+
 def test_rows_beyond_the_second_are_given_in_the_final_prompt():
     s = step("batch-mean", "loss")
     row3 = REF["batch-mean"]["sample"][2]

@@ -51,7 +51,7 @@ def test_piped_session_retries_and_counts_honestly(pfile):
         "6 of 6 steps in" in out
         and "4 right first try, 2 right after retries, 0 revealed, 0 skipped, 1 with hints" in out
     )
-    assert "Most wrong tries: -ln p (2)." in out and "xent quiz --stage neg_log_p" in out
+    assert "Most wrong tries: -ln p (a sample's loss) (2)." in out and "xent quiz --stage neg_log_p" in out
     assert "Next on the path: 1. article-binary" in out
     data = json.loads(pfile.read_text())
     assert data["format"] == 2 and data["solved"] == ["article-exercise"]

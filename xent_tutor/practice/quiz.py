@@ -207,7 +207,7 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
     problem, result, rows = rows_of(qp)
     live = live_rows(problem, result)
     if mode == "final" or not live:
-        return [_loss_step(problem, result, rows, asked=[] if mode == "final" else None)]
+        return [_loss_step(problem, result, rows, asked=None if mode == "final" else [])]
     first = rows[live[0]]
     k = first.label if first.label is not None else int(np.argmax(first.t))
     steps = [_exp_step(first, k), _sum_step(first, k), _p_step(first, k), _sample_step(problem, first, k, None)]
@@ -538,7 +538,7 @@ def _close(value: float, step: Step) -> bool:
 def _under_rounded(value: float, text: str | None, step: Step) -> int | None:
     """The decimals of a right number written with fewer than 4 (rounded or cut), else None."""
     d = decimals(text)
-    if d is None or d >= DECIMALS or d < 1:
+    if d is None or d >= DECIMALS or d < 2:  # one decimal right by rounding is as likely a guess
         return None
     for x in [step.expected] + ([step.chained] if step.chained is not None else []):
         unit = 10.0**-d

@@ -61,6 +61,7 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
             "expected_rounded": round(step.expected, 4),
             "correct": verdict.correct,
             "diagnosis": verdict.kind,
+            "numbers": verdict.params,
             "message": diagnosis,
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
