@@ -258,6 +258,12 @@ def test_every_mistake_kind_is_covered_by_the_table():
     assert {d[4] for d in DIAGNOSES} | {"rounded"} == set(q.MISTAKE_KINDS)
 
 
+def test_a_mistake_worked_from_rounded_numbers_is_still_named():
+    s = step("class-weights", "loss")
+    v = q.check(s, 0.3133 + 3 * 0.3133 + 3 * 0.9741, "0.3133+3*0.3133+3*0.9741")  # exact sum 4.17535...
+    assert v.kind == "sum_not_mean" and "Σ w[y] = 1.0 + 3.0 + 3.0 = 7.0" in q.describe(v)
+
+
 def test_an_unknown_number_gets_no_false_diagnosis():
     v = q.check(step(A, "loss"), 0.1234, "0.1234")
     assert v.kind is None and q.describe(v) is None

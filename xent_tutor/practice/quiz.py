@@ -21,6 +21,7 @@ DECIMALS = 4
 # value, or of the value worked from the earlier stages' values rounded to 4 decimals.
 TOL = 1e-4
 SLACK = 1e-9  # float noise on the boundary
+MISTAKE_DRIFT = 3e-4  # relative: a known mistake is still recognised when worked from rounded numbers
 SHIFT_ABOVE = 10.0
 MAX_TRIES = 3
 
@@ -557,7 +558,8 @@ def check(step: Step, value: float, text: str | None = None) -> Verdict:
     best = None
     for m in step.mistakes:
         gap = abs(value - m.value)
-        if gap <= TOL + SLACK and (best is None or gap < best[0]):
+        # A mistake worked from 4-decimal intermediates drifts like a right answer does.
+        if gap <= max(TOL, MISTAKE_DRIFT * abs(m.value)) + SLACK and (best is None or gap < best[0]):
             best = (gap, m)
     if best is not None:
         return Verdict(False, best[1].kind, value, step.expected, dict(best[1].params, value=_shown(value, text)))
