@@ -72,3 +72,38 @@ def test_each_term_is_glossed_where_a_learner_first_meets_it(args: list[str], tm
         bare = term["first"].split("（")[0]
         if bare in out:
             assert out.index(bare) == out.find(term["first"]), (term["first"], out[: out.index(bare) + 40])
+
+
+RUNS = [
+    ["explain", "--label-smoothing", "0.1", "--grad", "--weight", "[1, 2]"],
+    ["explain", "--logits", "[[0.2, 0.3], [1, 2]]", "--labels", "[[0.4, 0.6], [0.5, 0.5]]", "--grad"],
+    ["explain", "--logits", "[[1000, 0, -1000], [1, 2, 3], [inf, 0, 0]]", "--labels", "[2, -100, 0]", "--top", "2"],
+    ["explain", "--logits", "[[1, 2], [3, 4]]", "--labels", "[-100, -100]"],
+    ["explain", "--logits", "[0.3, -1.2, 2.0]", "--labels", "2", "--reduction", "sum"],
+    ["quiz", "--exercise", "class-weights"],
+    ["quiz", "--exercise", "ignore-index"],
+    ["quiz", "--exercise", "soft-labels"],
+    ["quiz", "--random", "--difficulty", "hard", "--seed", "5"],
+    ["exercises"],
+    ["progress"],
+]
+
+
+def test_what_xent_prints_in_chinese_follows_the_rules(tmp_path) -> None:
+    """Sentences put together at run time (lists, labels, notes) obey the same rules as the catalogue."""
+    from xent_tutor.practice.exercises import library
+
+    ids = sorted(library().exercises, key=len, reverse=True)
+    env = {"XENT_PROGRESS_FILE": str(tmp_path / "p.json")}
+    answers = "1\nhint\nhint\n2\n3\nshow\nskip\n0.5\nskip\n1\n1\nskip\n" * 3
+    problems = []
+    for args in RUNS:
+        r = CliRunner().invoke(app, [*args, "--lang", "zh", "--width", "200"], input=answers, env=env)
+        assert r.exit_code in (0, 1), r.output
+        for line in r.output.splitlines():
+            line = re.sub(r"^\s*! ", "", line)  # the lesson's marker for a note
+            line = re.sub(r"\b[a-z_]+=\S+", "x", line.replace(str(tmp_path), "x"))  # options shown as code
+            for ex in ids:
+                line = line.replace(ex, "x")
+            problems += punctuation_problems(line) + stray_words(line)
+    assert problems == []

@@ -197,7 +197,7 @@ def _label_texts(result: Result, lang: str, f) -> list[str]:
     tr = result.trace
     if tr.labels is None:
         return ["soft"] * len(tr.rows)
-    return [f"{int(y)} ({t('ignored', lang)})" if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
+    return [t("label_ignored", lang, label=int(y)) if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
 
 
 def _with_gaps(cols: list[int], c: int) -> list[int | None]:
@@ -481,7 +481,7 @@ def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, 
             mark = str(len(marks) + 1)
             marks.append((r, c, mark))
             grid[r][c] = mark
-        text = f"{mark} = {t('col.row', lang)} {name}: p = {f(p)}, −ln p = {f(nlp)}"
+        text = t("curve.point", lang, mark=mark, row=name, p=f(p), nlp=f(nlp))
         if f(loss) != f(nlp):
             off_curve = True
             text += t("curve.loss", lang, loss=f(loss))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
 import time
@@ -435,7 +436,7 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         history.add_column(t("progress.col." + c, lang), justify="right")
     history.add_column(t("progress.col.status", lang))
     for s in data["sessions"][-20:]:
-        problems = ", ".join(map(str, s.get("problems", [])))
+        problems = t("list_sep", lang).join(_problem_name(str(p), lang) for p in s.get("problems", []))
         if s.get("format") == 1:
             score = t("progress.v1", lang, right=s.get("right", 0), asked=s.get("asked", 0))
             history.add_row(_plain(str(s.get("when", ""))), _plain(problems), "", "", "", "", "", score)
@@ -487,3 +488,9 @@ def reset_progress(console: Console, path: Path, yes: bool, lang: str) -> int:
     progress.reset(path)
     console.print(t("progress.reset_done", lang))
     return 0
+
+
+def _problem_name(stored: str, lang: str) -> str:
+    """An exercise id as it is; a random problem ('seed 3 (easy)' in the file) in the learner's words."""
+    m = re.fullmatch(r"seed (-?\d+) \((easy|medium|hard)\)", stored)
+    return t("progress.seed", lang, seed=m.group(1), level=t("difficulty." + m.group(2), lang)) if m else stored
