@@ -562,7 +562,7 @@ def summarize(result: Result, top: int = 0, bins: int = HIST_BINS) -> Summary:
     if kept.count:
         hi = kept.maximum
         mean = kept.total / kept.count
-        counts, edges, median = _histogram_median(losses, keep, kept.count, hi if hi > 0 else 1.0, bins)
+        counts, edges, median = _histogram_median(losses, keep, kept.count, hi if hi > 0 else 1.0, bins, kept.minimum)
     else:
         hi = mean = median = float("nan")
         counts, edges = np.zeros(bins, int), np.linspace(0, 1, bins + 1)
@@ -585,29 +585,33 @@ def _kept(result: Result, top: int) -> Kept:
         best = idx[np.argpartition(vals, -top)[-top:]] if idx.size > top else idx
     if not vals.size:
         return Kept(0, 0.0, float("-inf"), best)
-    return Kept(int(vals.size), float(vals.sum(dtype=np.float64)), float(vals.max()), best)
+    return Kept(int(vals.size), float(vals.sum(dtype=np.float64)), float(vals.max()), best, float(vals.min()))
 
 
 def _histogram_median(
-    losses: np.ndarray, keep: np.ndarray | None, n: int, hi: float, bins: int
+    losses: np.ndarray, keep: np.ndarray | None, n: int, hi: float, bins: int, lo: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Counts in `bins` equal bins over [0, hi], and the median (as np.median), in blocks."""
     fine = np.zeros(FINE_BINS, np.int64)
+    index = _fine_index(losses.dtype, hi, lo)
     with np.errstate(all="ignore"):
         for start in range(0, len(losses), STATS_BLOCK):
-            part = _block(losses, keep, start)
-            fine += np.bincount(_fine_index(part, hi), minlength=FINE_BINS)
+            fine += np.bincount(index(_block(losses, keep, start)), minlength=FINE_BINS)
     counts = fine.reshape(bins, -1).sum(axis=1)
     edges = np.linspace(0.0, hi, bins + 1)
     cum = np.cumsum(fine)
     ranks = sorted({(n - 1) // 2, n // 2})
     cells = [int(np.searchsorted(cum, r, side="right")) for r in ranks]
-    picked: list[np.ndarray] = []
-    with np.errstate(all="ignore"):
-        for start in range(0, len(losses), STATS_BLOCK):
-            part = _block(losses, keep, start)
-            index = _fine_index(part, hi)
-            picked.append(part[(index >= cells[0]) & (index <= cells[-1])])
+    # The median's cells hold few values: pick them by value (a margin for rounding), then by cell.
+    low = cells[0] * hi / FINE_BINS
+    high = (cells[-1] + 1) * hi / FINE_BINS
+    low, high = low - 1e-6 * abs(low) - 1e-300, high + 1e-6 * abs(high)
+    picked = []
+    for start in range(0, len(losses), STATS_BLOCK):
+        part = _block(losses, keep, start)
+        part = part[(part >= low) & (part <= high)]
+        cell = index(part)
+        picked.append(part[(cell >= cells[0]) & (cell <= cells[-1])])
     values = np.concatenate(picked).astype(np.float64)
     below = int(cum[cells[0] - 1]) if cells[0] else 0
     middle = np.partition(values, [r - below for r in ranks])[[r - below for r in ranks]]
@@ -622,10 +626,19 @@ def _block(losses: np.ndarray, keep: np.ndarray | None, start: int) -> np.ndarra
     return part[np.isfinite(part)]
 
 
-def _fine_index(part: np.ndarray, hi: float) -> np.ndarray:
-    """The fine bin of each loss: floor(x / max * FINE_BINS), the max itself in the last bin."""
-    index = (part / hi * FINE_BINS).astype(np.int64)
-    np.clip(index, 0, FINE_BINS - 1, out=index)
+def _fine_index(dtype: np.dtype, hi: float, lo: float):
+    """The fine bin of a loss: floor(x / max * FINE_BINS), the max itself in the last bin."""
+    scale = FINE_BINS / hi
+    if dtype == np.float32 and hi > 1e-30:
+        scale = np.float32(scale)  # one float32 multiply: x <= max, so no overflow
+
+    def index(part: np.ndarray) -> np.ndarray:
+        cell = (part * scale).astype(np.int32)
+        np.minimum(cell, FINE_BINS - 1, out=cell)
+        if lo < 0:  # a soft-label loss rounded below 0 counts in the first bin
+            np.maximum(cell, 0, out=cell)
+        return cell
+
     return index
 
 
