@@ -258,7 +258,8 @@ def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_
         raise XentError("not_numeric", "labels")
     if options.ignore_index >= 0:
         raise XentError("soft_ignore_index", "ignore_index", value=options.ignore_index)
-    t = t.astype(np.float64, copy=False)
+    if t.dtype not in (np.float32, np.float64):
+        t = t.astype(np.float64)  # float32 probabilities stay as given: no copy of a big batch
     batched = z.ndim >= 2
     sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
     axis = 1 if batched else 0
