@@ -202,7 +202,7 @@ def test_progress_history_and_reset(pfile):
     assert "No quiz sessions yet" in xent("progress").stdout
     xent("quiz", "--exercise", "article-exercise", input="0.9547\n1\n2\n1.9282\n")
     r = xent("progress")
-    assert "article-exercise" in r.stdout and "unfinished" in r.stdout
+    assert "article-exercise" in r.stdout and "(stopped early)" in r.stdout
     (exp,) = [line for line in r.stdout.splitlines() if line.startswith("an exponential")]
     assert exp.split()[-6:] == ["1", "0", "0", "0", "0", "0"]
     (total,) = [line for line in r.stdout.splitlines() if line.startswith("the row sum")]
@@ -285,3 +285,11 @@ def test_failed_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
     assert "No space left" in message(e.value)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_skips_are_not_blamed_the_wrong_finals_are(pfile):
+    # The case: skip every step, then three wrong finals (seed 2).
+    r = xent("quiz", "--seed", "2", input="skip\n" * 5 + "1\n2\n3\n")
+    out = flat(r.stdout)
+    assert "Most wrong tries: the final loss (3)." in out and "xent quiz --stage loss" in out
+    assert "5 skipped" in out and "1 revealed" in out and "0 right first try" in out

@@ -434,16 +434,17 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
     history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=16)
     for c in cols:
         history.add_column(t("progress.col." + c, lang), justify="right")
-    history.add_column(t("progress.col.status", lang))
     for s in data["sessions"][-20:]:
+        when = _plain(str(s.get("when", ""))[:16].replace("T", " "))
         problems = t("list_sep", lang).join(_problem_name(str(p), lang) for p in s.get("problems", []))
         if s.get("format") == 1:
             score = t("progress.v1", lang, right=s.get("right", 0), asked=s.get("asked", 0))
-            history.add_row(_plain(str(s.get("when", ""))), _plain(problems), "", "", "", "", "", score)
+            history.add_row(when, _plain(f"{problems} {score}"), "", "", "", "", "")
             continue
         totals = {k: sum(int(c.get(k, 0)) for c in (s.get("by_stage") or {}).values()) for k in keys}
-        status = t("progress.finished" if s.get("finished") else "progress.unfinished", lang)
-        history.add_row(_plain(str(s.get("when", ""))), _plain(problems), *(str(totals[k]) for k in keys), status)
+        if not s.get("finished"):
+            problems += t("progress.unfinished_mark", lang)
+        history.add_row(when, _plain(problems), *(str(totals[k]) for k in keys))
     console.print(history)
     console.print()
     acc = Table(box=None, pad_edge=False)
