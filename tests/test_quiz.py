@@ -317,3 +317,18 @@ def test_tally_counts_outcomes_separately_and_blames_wrong_tries_only():
 
 def test_exercise_ids_exist():
     assert get("article-exercise").order == 4
+
+
+@pytest.mark.parametrize("difficulty", q.DIFFICULTIES)
+def test_every_sentence_of_every_step_fills_in_both_languages(difficulty):
+    """Prompts, notes, show lines and every mistake's diagnosis render with all their numbers."""
+    for seed in range(40):
+        for s in q.make_steps(q.generate(seed, difficulty)) + q.make_steps(q.generate(seed, difficulty), "final"):
+            for lang in ("en", "zh"):
+                texts = [t(s.prompt_key, lang, **s.params), t(s.formula, lang)]
+                texts += [t(k, lang, **s.params) for k in s.notes] + [t(k, lang, **p) for k, p in s.show]
+                for m in s.mistakes:
+                    v = q.check(s, round(m.value, 4), f"{m.value:.4f}")
+                    if v.kind is not None and not v.correct:
+                        texts.append(q.describe(v, lang))
+                assert all(x and "{" not in x for x in texts), texts
