@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 import zipfile
@@ -342,3 +343,25 @@ def test_piped_quiz_long_line_and_many_blank_lines(tmp_path, monkeypatch):
     assert echo == "> " + "1" * 97 + "…"  # one line, cut to the terminal's width
     assert "(too long)" in r.stdout
     assert "1 of 6 steps" in r.stdout and "1 right first try" in r.stdout
+
+
+# 14. Big JSON lists are read at json's own speed; mistakes in them are still named precisely.
+
+
+@pytest.mark.parametrize("text", ["[[inf, 1e400]]", "[[Infinity, 1e400]]", "[[nan, -1e999]]"])
+def test_too_large_beside_a_spelled_infinity(text):
+    r = xent("explain", "--logits", text, *LIST)
+    assert r.exit_code == 2 and "is too large for a float64 number" in r.stderr
+
+
+def test_spelled_infinities_in_a_big_list_and_a_ragged_last_row(tmp_path):
+    rows = [[float(i % 7), -1.5, 2.25] for i in range(20_000)]
+    text = json.dumps(rows).replace("[0.0,", "[nan,").replace("[6.0,", "[-inf,")
+    (tmp_path / "z.json").write_text(text)
+    np.save(tmp_path / "y.npy", np.zeros(20_000, dtype=np.int64))
+    r = xent("explain", "--logits", str(tmp_path / "z.json"), "--labels", str(tmp_path / "y.npy"), "-f", "json", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["shape"]["logits"] == [20_000, 3]
+    (tmp_path / "bad.json").write_text(text[:-2] + ", 1]]")
+    refused(xent("explain", "--logits", str(tmp_path / "bad.json"), "--labels", str(tmp_path / "y.npy")),
+            f"--logits: row 20000 has 4 values but row 1 has 3: every row needs one score per class (in {tmp_path / 'bad.json'})")  # fmt: skip

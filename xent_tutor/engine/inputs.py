@@ -171,19 +171,65 @@ def _clip(word: str) -> str:
 
 def parse_list(text: str, where: str, source: str | None = None) -> np.ndarray:
     """Parse a number or a nested list of numbers; refuse ragged, deep or non-numeric input."""
-    try:
-        if "true" in text or "false" in text:
-            raise ValueError("booleans are not numbers")
-        data = json.loads(text)
-        if isinstance(data, (list, int, float)) and not isinstance(data, bool):
-            arr = np.array(data)
-            finite = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all())
-            if finite and arr.ndim <= MAX_DEPTH:  # 1e400 in JSON is inf: the careful path names it
-                return arr
-    except (ValueError, RecursionError, OverflowError):
-        pass
-    # Slow path: the careful parser, for inf/nan spellings and for a precise error.
+    if "true" not in text and "false" not in text:
+        data = _json_numbers(text)
+        if data is None:  # inf / nan spelled the way xent accepts them: spelled as JSON and read again
+            text = _SPELLED.sub(_json_spelling, text)
+            data = _json_numbers(text)
+        arr = None if data is None else _from_python(data, where, source)
+        # JSON reads 1e400 as inf: more infinities than spelled ones means a number too large (named below).
+        if arr is not None and (arr.dtype.kind != "f" or np.isinf(arr).sum() <= text.count("Infinity")):
+            return arr
+    # Slow path: the careful parser, for a precise error (a token, a comma, a bracket out of place).
     return _to_array(_parse_nested(text, where, source), where, source)
+
+
+_SPELLED = re.compile(r"(?<![\w.])([+-]?)(inf(?:inity)?|nan)(?![\w.])", re.IGNORECASE)
+
+
+def _json_spelling(m: re.Match) -> str:
+    if m.group(2).lower() == "nan":
+        return "NaN"
+    return ("-" if m.group(1) == "-" else "") + "Infinity"
+
+
+def _json_numbers(text: str) -> object:
+    """The JSON value in `text` (C speed, linear), or None when it is not plain JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError, OverflowError):
+        return None
+
+
+def _from_python(data: object, where: str, source: str | None) -> np.ndarray | None:
+    """An array from parsed JSON: numpy first; a ragged list is named by _to_array; None if not all numbers."""
+    if isinstance(data, bool) or not isinstance(data, (list, int, float)):
+        return None
+    try:
+        arr = np.array(data)
+        if arr.dtype.kind in "iuf" and arr.ndim <= MAX_DEPTH:
+            return arr
+    except (ValueError, OverflowError):
+        pass
+    if isinstance(data, list) and _depth(data) <= MAX_DEPTH and _all_numbers(data):
+        return _to_array(data, where, source)  # numbers, but ragged (or beyond int64): the precise message
+    return None
+
+
+def _depth(data: list) -> int:
+    depth = 0
+    while isinstance(data, list):
+        depth += 1
+        data = data[0] if data else None
+    return depth
+
+
+def _all_numbers(data: object) -> bool:
+    if isinstance(data, list):
+        return all(_all_numbers(x) for x in data)
+    if isinstance(data, bool):
+        return False
+    return isinstance(data, float) or (isinstance(data, int) and -(1 << 63) <= data < 1 << 63)
 
 
 def _parse_nested(text: str, where: str, source: str | None) -> object:
