@@ -8,13 +8,17 @@ import os
 import time
 import zipfile
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xent_tutor import cli
 from xent_tutor.cli import app
+from xent_tutor.engine import inputs
 from xent_tutor.engine.inputs import read_array
 
 runner = CliRunner()
@@ -365,3 +369,21 @@ def test_spelled_infinities_in_a_big_list_and_a_ragged_last_row(tmp_path):
     (tmp_path / "bad.json").write_text(text[:-2] + ", 1]]")
     refused(xent("explain", "--logits", str(tmp_path / "bad.json"), "--labels", str(tmp_path / "y.npy")),
             f"--logits: row 20000 has 4 values but row 1 has 3: every row needs one score per class (in {tmp_path / 'bad.json'})")  # fmt: skip
+
+
+_TOKENS = ["1", "-2", "+3", "1.5", "1e3", "1_0", "0x10", "inf", "-inf", "Infinity", "nan", " 4 ", "", "1e400", "9" * 25,
+           "1.", ".", "-0", "1e", "x", "１"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=3).map(",".join), min_size=1, max_size=4))
+def test_fast_csv_reader_agrees_with_the_careful_one(lines):
+    """numpy's C reader is used only where the careful reader gives the same array (dtype, shape, values)."""
+    text = "\n".join(lines)
+    fast = inputs._csv_fast(text)
+    if fast is None:
+        return
+    with patch.object(inputs, "_csv_fast", lambda _: None):
+        careful = inputs.parse_csv(text, "logits")
+    assert careful.dtype == fast.dtype and careful.shape == fast.shape
+    np.testing.assert_array_equal(careful, fast)
