@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from ..errors import XentError
 
 FORMAT_VERSION = 2
+MAX_BYTES = 1 << 20  # an exercise is a few kB
 _ID = re.compile(r"[^/\\\x00-\x20\x7f]{1,100}")
 OLDEST_FORMAT = 1
 SCHEMA_FILE = Path(__file__).with_name("exercise.schema.json")
@@ -165,8 +167,14 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
 def read(path: Path) -> Exercise:
     """One exercise file, or the domain error naming it."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
+            raise ValueError("not a regular file")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as e:
         raise XentError("bad_exercise", None, path=str(path), reason=str(e)) from None
     return parse(data, str(path))
 
