@@ -689,6 +689,62 @@ def exercises_migrate(
 
 
 @app.command()
+def grade(
+    file: Annotated[
+        str, typer.Argument(metavar="ANSWERS.csv", help="CSV rows student,exercise,answer[,stage]; '-' for stdin.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    summary: Annotated[
+        str | None, typer.Option(help="Also write the per-student and per-exercise summary to this CSV file.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --summary file.")] = False,
+    folders: ExercisesOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Grade a class's answers in one run: one verdict per row, then a summary per student and exercise.
+
+    The exercise column holds an id, a file path, or seed:N:difficulty (a worksheet's random problem);
+    the stage column (optional) is exp, row_sum, p_true, neg_log_p or loss (the default).
+
+    \b
+    Example: xent grade answers.csv --format csv > verdicts.csv
+    """
+    import io
+    from pathlib import Path
+
+    from .teach import report
+    from .teach.grade import decode, grade_text, summarize
+
+    _set_lang(lang)
+    _use_exercises(folders)
+    lang = _lang()
+    if fmt not in ("table", "csv", "json"):
+        raise XentError("bad_format", "format", value=fmt, choices="table, csv, json")
+    try:
+        data = typer.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
+    except OSError as e:
+        raise XentError("grade_cannot_read", None, path=file, reason=e.strerror or str(e)) from None
+    graded = grade_text(decode(data), lang)
+    students, exercises, counts = summarize(graded)
+    if summary is not None:
+        from .teach.files import save
+
+        buf = io.StringIO()
+        report.write_summary_csv(buf, students, exercises)
+        save(Path(summary), buf.getvalue(), "summary", force)
+    out = io.StringIO()
+    if fmt == "csv":
+        report.write_csv(out, graded)
+    elif fmt == "json":
+        report.write_json(out, graded, students, exercises, counts)
+    else:
+        report.write_table(out, graded, students, exercises, counts, lang)
+    sys.stdout.write(out.getvalue())
+    if fmt != "table":
+        sys.stderr.write("xent: " + report.counts_line(counts, lang) + "\n")
+
+
+@app.command()
 def progress(
     reset: Annotated[bool, typer.Option("--reset", help="Delete the quiz history.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Reset without asking.")] = False,
