@@ -111,7 +111,7 @@ def test_table_verdicts_and_summaries(home):
     out = r.stdout.splitlines()
     assert out[0].split() == ["line", "student", "exercise", "stage", "answer", "verdict", "diagnosis", "or", "reason"]
     assert out[1].split()[:6] == ["1", "ana", "article-exercise", "loss", "0.6945", "right"]
-    assert "[sign] the sign" in out[3] and "[one_row]" in out[5]
+    assert "[sign] -0.6945 has the wrong sign" in out[3] and "[one_row]" in out[5]
     assert "'abc' is not an answer xent can read" in out[6] and "--" not in out[6]
     assert out[7].split()[:6] == ["7", "cy", "article-exercise", "p_true", "0.4951", "right"]
     assert "malformed" in out[8] and "expected 3 or 4 fields" in out[8] and "found 5" in out[8]
@@ -158,6 +158,16 @@ def test_seed_rows_and_stages(home):
     assert (
         "seed:N:difficulty" in data["rows"][1]["message"] and "unknown stage 'nonsense'" in data["rows"][2]["message"]
     )
+
+
+def test_right_but_under_rounded_is_its_own_kind(home):
+    (home / "a.csv").write_text("eve,article-exercise,0.69\neve,article-exercise,0.4951,p\n")
+    data = json.loads(xent("grade", "a.csv", "--format", "json").stdout)
+    assert [(r["status"], r["kind"], r["stage"]) for r in data["rows"]] == [
+        ("wrong", "rounded", "loss"),
+        ("right", None, "p_true"),
+    ]
+    assert "give 4 decimals" in data["rows"][0]["message"]
 
 
 def test_chinese_messages_and_a_gb18030_file(home):

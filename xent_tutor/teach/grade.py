@@ -16,7 +16,7 @@ from . import refs
 
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # what float() and the calculator agree on
 HEADER = ("student", "exercise", "answer")
-STAGE_ALIASES = {"sum": "row_sum", "p": "p_true", "final": "loss"}
+STAGE_ALIASES = {**q.STAGE_NAMES, "final": "loss"}  # the quiz's --stage names, and the stage keys
 STATUSES = ("right", "wrong", "unreadable", "malformed")
 
 
@@ -129,24 +129,15 @@ class Grader:
         except XentError as e:
             row.message = message(XentError(e.key, None, **e.params), self.lang)  # the row, not an option, is wrong
             return row
-        verdict = q.check(step, value)
+        verdict = q.check(step, value, answer)
         row.value, row.expected = value, step.expected
         if verdict.correct:
             row.status = "right"
             return row
         row.status = "wrong"
-        row.kind = verdict.mistake or getattr(verdict, "kind", None) or ""
-        row.message = _describe(verdict, step, self.lang)
+        row.kind = verdict.kind or ""  # a mistake, "rounded" (right but under 4 decimals), or unrecognised
+        row.message = q.describe(verdict, self.lang) or t("grade.no_diagnosis", self.lang, expected=q.n4(step.expected))
         return row
-
-
-def _describe(verdict: q.Verdict, step: q.Step, lang: str) -> str:
-    """The diagnosis sentence, or what the expected value was when no known mistake matches."""
-    kind = verdict.mistake or getattr(verdict, "kind", None)
-    if kind:
-        describe = getattr(q, "describe", None)
-        return describe(verdict, lang) if describe else t("mistake." + kind, lang)
-    return t("grade.no_diagnosis", lang, expected=f"{step.expected:.4f}")
 
 
 def decode(data: bytes) -> str:
