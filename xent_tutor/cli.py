@@ -745,6 +745,76 @@ def grade(
 
 
 @app.command()
+def worksheet(
+    count: Annotated[int, typer.Option(help="How many random problems (without --exercise).")] = 10,
+    difficulty: Annotated[str, typer.Option(help="easy, medium or hard (random problems).")] = "easy",
+    seed: Annotated[
+        int, typer.Option(help="Seed of the first random problem; the same seed gives the same sheet.")
+    ] = 1,
+    exercise: Annotated[
+        list[str] | None, typer.Option(help="An exercise id, file or folder instead of random problems (repeat).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or html.")] = "markdown",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the sheet to this file (default: stdout).")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Write the answer key (every stage, the loss to 4 decimals) to this file.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing --output / --key files.")] = False,
+    folders: ExercisesOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Print a worksheet: numbered problems with room to work, and a separate answer key.
+
+    Each problem is headed by how 'xent grade' names it (an id, a path or seed:N:difficulty).
+
+    \b
+    Example: xent worksheet --count 10 --difficulty medium --seed 7 --output sheet.md --key key.md
+    """
+    from pathlib import Path
+
+    from .practice.quiz import DIFFICULTIES
+    from .teach import worksheet as ws
+    from .teach.files import save
+
+    _set_lang(lang)
+    _use_exercises(folders)
+    lang = _lang()
+    if fmt not in ws.FORMATS:
+        raise XentError("bad_format", "format", value=fmt, choices=", ".join(ws.FORMATS))
+    if difficulty not in DIFFICULTIES:
+        raise XentError("bad_difficulty", "difficulty", value=difficulty)
+    if not 1 <= count <= ws.MAX_COUNT:
+        raise XentError("ws_bad_count", "count", value=count, max=ws.MAX_COUNT)
+    if seed < 0:
+        raise XentError("ws_bad_seed", "seed", value=seed)
+    if output is not None and key is not None and Path(output).resolve() == Path(key).resolve():
+        raise XentError("ws_same_file", "key", path=key)
+    refs = ws.problem_refs(exercise or [], count, difficulty, seed)
+    if not refs:
+        raise XentError("ws_no_problems", "exercise")
+    items = ws.items(refs, lang)
+    if exercise:
+        intro = _text("ws.intro_exercises", lang, count=len(items))
+    else:
+        intro = _text("ws.intro_random", lang, count=count, difficulty=difficulty, seed=seed)
+    sheet, answer_key = ws.render(items, fmt, lang, intro)
+    for path, option in ((output, "output"), (key, "key")):
+        if path is not None and Path(path).exists() and not force:
+            raise XentError("file_exists", option, path=path)  # before writing either file
+    if key is not None:
+        save(Path(key), answer_key, "key", force)
+    if output is not None:
+        save(Path(output), sheet, "output", force)
+        sys.stderr.write(_text("ws.written", lang, path=output) + "\n")
+    else:
+        sys.stdout.write(sheet)
+    if key is not None:
+        sys.stderr.write(_text("ws.key_written", lang, path=key) + "\n")
+
+
+@app.command()
 def progress(
     reset: Annotated[bool, typer.Option("--reset", help="Delete the quiz history.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Reset without asking.")] = False,

@@ -1,0 +1,221 @@
+"""`xent worksheet`: numbered problems with room to work, and a separate answer key with every stage."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..engine.core import explain
+from ..lesson.text import t
+from ..practice import quiz as q
+from ..practice.exercises import get
+from ..practice.exercises import text as in_lang
+from . import refs
+from .stages import stage_values
+
+WORK_LINES = 8  # blank lines left for working under each problem
+FORMATS = ("markdown", "html")
+MAX_COUNT = 200
+
+
+@dataclass
+class Item:
+    """One problem on the sheet: its number, how `xent grade` names it, the problem and its key."""
+
+    number: int
+    ref: str
+    title: str
+    problem: q.QuizProblem
+    stages: dict[str, list]
+    loss: float
+    filled: str  # the reduction with the numbers, as the quiz's worked line
+
+
+def problem_refs(exercises: list[str], count: int, difficulty: str, seed: int) -> list[str]:
+    """The references on the sheet: the given exercises (a folder: its files), else count random problems."""
+    if not exercises:
+        return [refs.seed_ref(seed + i, difficulty) for i in range(count)]
+    out: list[str] = []
+    for ref in exercises:
+        path = Path(ref)
+        out += [str(p) for p in sorted(path.glob("*.json"))] if path.is_dir() else [ref]
+    return out
+
+
+def items(references: list[str], lang: str) -> list[Item]:
+    """Each reference worked out: the problem, every stage, the loss and its worked line."""
+    out = []
+    for number, ref in enumerate(references, 1):
+        qp = refs.problem(ref)
+        result = explain(qp.core())
+        step = q.make_steps(qp, "final")[-1]
+        title = in_lang(get(ref).title, lang) if qp.exercise_id else ""
+        out.append(Item(number, ref, title, qp, stage_values(result), float(result.loss), step.filled))
+    return out
+
+
+def _num(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def _cell(x) -> str:
+    if x is None:
+        return "—"
+    return x if isinstance(x, str) else f"{x:.4f}"
+
+
+def _rows(qp: q.QuizProblem, lang: str) -> tuple[list[str], list[list[str]]]:
+    """The problem's table: row, label(s), one column per class."""
+    logits = np.atleast_2d(np.asarray(qp.logits, dtype=float))
+    labels = np.asarray(qp.labels)
+    soft = labels.shape == np.asarray(qp.logits).shape and labels.dtype.kind == "f"
+    ignore = qp.options.get("ignore_index", -100)
+    head = ["row", "label"] + [f"z{c}" for c in range(logits.shape[1])]
+    body = []
+    for i, row in enumerate(logits):
+        if soft:
+            label = "[" + ", ".join(_num(v) for v in np.atleast_2d(labels)[i]) + "]"
+        else:
+            y = int(np.atleast_1d(labels)[i])
+            label = t("ws.ignored", lang, label=y) if y == ignore else str(y)
+        body.append([str(i + 1), label] + [_num(v) for v in row])
+    return head, body
+
+
+def _options(qp: q.QuizProblem) -> str:
+    o = qp.options
+    parts = [f"reduction='{o.get('reduction', 'mean')}'"]
+    if o.get("weight") is not None:
+        parts.append("weight=[" + ", ".join(_num(w) for w in o["weight"]) + "]")
+    if "ignore_index" in o:
+        parts.append(f"ignore_index={o['ignore_index']}")
+    if o.get("label_smoothing"):
+        parts.append(f"label_smoothing={_num(o['label_smoothing'])}")
+    return ", ".join(parts)
+
+
+def _heads(lang: str, head: list[str]) -> list[str]:
+    words = {"row": t("ws.col.row", lang), "label": t("ws.col.label", lang)}
+    return [words.get(h, h) for h in head]
+
+
+def _work_steps(lang: str) -> list[str]:
+    return [t("ws.work." + s, lang) for s in ("exp", "row_sum", "p_true", "neg_log_p", "loss")]
+
+
+def _key_rows(item: Item) -> tuple[list[str], list[list[str]]]:
+    s = item.stages
+    head = ["row", "exp", "row_sum", "p_true", "neg_log_p", "per_sample_loss"]
+    body = []
+    for i, loss in enumerate(s["per_sample_loss"]):
+        p = s["p_true"][i] if "p_true" in s else None
+        nl = s["neg_log_p"][i] if "neg_log_p" in s else None
+        body.append([str(i + 1), ", ".join(_cell(v) for v in s["exp"][i]), _cell(s["row_sum"][i]), _cell(p),
+                     _cell(nl), _cell(loss)])  # fmt: skip
+    return head, body
+
+
+def _key_heads(lang: str, head: list[str]) -> list[str]:
+    return [t("ws.key." + h, lang) for h in head]
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+
+def _md_table(head: list[str], body: list[list[str]]) -> list[str]:
+    esc = [[c.replace("|", "\\|") for c in row] for row in [head, *body]]
+    lines = ["| " + " | ".join(esc[0]) + " |", "|" + " --- |" * len(head)]
+    return lines + ["| " + " | ".join(row) + " |" for row in esc[1:]]
+
+
+def _md_heading(item: Item, lang: str) -> str:
+    title = f" — {item.title}" if item.title else ""
+    return f"## {t('ws.problem', lang, number=item.number)}{title}"
+
+
+def markdown_sheet(all_items: list[Item], lang: str, intro: str) -> str:
+    """The problems, numbered, each with its table, options and room to work."""
+    out = [f"# {t('ws.title', lang)}", "", t("ws.name_line", lang), "", intro, "", t("ws.instructions", lang), ""]
+    for item in all_items:
+        out += [_md_heading(item, lang), "", f"`{item.ref}`", ""]
+        head, body = _rows(item.problem, lang)
+        out += [*_md_table(_heads(lang, head), body), "", t("ws.options", lang, options=_options(item.problem)), ""]
+        out += [f"- {s}: " for s in _work_steps(lang)] + ["", "```", *[""] * WORK_LINES, "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def markdown_key(all_items: list[Item], lang: str, intro: str) -> str:
+    """Every stage's value per row, and the loss to 4 decimals with its worked line."""
+    out = [f"# {t('ws.key_title', lang)}", "", intro, "", t("ws.key_note", lang), ""]
+    for item in all_items:
+        out += [_md_heading(item, lang), "", f"`{item.ref}`", ""]
+        head, body = _key_rows(item)
+        out += [*_md_table(_key_heads(lang, head), body), ""]
+        out += [t("ws.key_loss", lang, loss=f"{item.loss:.4f}", filled=item.filled), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:48em;margin:2em auto;line-height:1.4}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #888;padding:.2em .6em;text-align:right}
+section{break-inside:avoid;page-break-inside:avoid;margin-bottom:2em}code{font-size:.9em}
+.work{border:1px dashed #888;height:10em;margin-top:.5em}
+.blank{display:inline-block;min-width:12em;border-bottom:1px solid #000}
+@media print{body{margin:0}}"""
+
+
+def _h(x: str) -> str:
+    return html.escape(x, quote=True)
+
+
+def _html_table(head: list[str], body: list[list[str]]) -> str:
+    rows = "".join("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>" for row in body)
+    return "<table><tr>" + "".join(f"<th>{_h(c)}</th>" for c in head) + "</tr>" + rows + "</table>"
+
+
+def _page(title: str, lang: str, parts: list[str]) -> str:
+    code = "zh-Hans" if lang == "zh" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{code}">\n<head>\n<meta charset="utf-8">\n<title>{_h(title)}</title>\n'
+            f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")  # fmt: skip
+
+
+def _html_heading(item: Item, lang: str) -> str:
+    title = f" — {_h(item.title)}" if item.title else ""
+    return f"<h2>{_h(t('ws.problem', lang, number=item.number))}{title}</h2><p><code>{_h(item.ref)}</code></p>"
+
+
+def html_sheet(all_items: list[Item], lang: str, intro: str) -> str:
+    """The sheet as one self-contained, printable HTML page."""
+    title = t("ws.title", lang)
+    parts = [f"<h1>{_h(title)}</h1>", f"<p>{_h(t('ws.name_line', lang))}</p>", f"<p>{_h(intro)}</p>",
+             f"<p>{_h(t('ws.instructions', lang))}</p>"]  # fmt: skip
+    for item in all_items:
+        head, body = _rows(item.problem, lang)
+        steps = "".join(f'<li>{_h(s)}: <span class="blank"></span></li>' for s in _work_steps(lang))
+        parts.append(f"<section>{_html_heading(item, lang)}{_html_table(_heads(lang, head), body)}"
+                     f"<p>{_h(t('ws.options', lang, options=_options(item.problem)))}</p><ul>{steps}</ul>"
+                     '<div class="work"></div></section>')  # fmt: skip
+    return _page(title, lang, parts)
+
+
+def html_key(all_items: list[Item], lang: str, intro: str) -> str:
+    """The answer key as one HTML page."""
+    title = t("ws.key_title", lang)
+    parts = [f"<h1>{_h(title)}</h1>", f"<p>{_h(intro)}</p>", f"<p>{_h(t('ws.key_note', lang))}</p>"]
+    for item in all_items:
+        head, body = _key_rows(item)
+        loss = t("ws.key_loss", lang, loss=f"{item.loss:.4f}", filled=item.filled)
+        parts.append(f"<section>{_html_heading(item, lang)}{_html_table(_key_heads(lang, head), body)}"
+                     f"<p><strong>{_h(loss)}</strong></p></section>")  # fmt: skip
+    return _page(title, lang, parts)
+
+
+def render(all_items: list[Item], fmt: str, lang: str, intro: str) -> tuple[str, str]:
+    """The sheet and the key in one format."""
+    if fmt == "html":
+        return html_sheet(all_items, lang, intro), html_key(all_items, lang, intro)
+    return markdown_sheet(all_items, lang, intro), markdown_key(all_items, lang, intro)
