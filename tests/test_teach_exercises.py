@@ -248,3 +248,13 @@ def test_validator_agrees_with_jsonschema_when_installed():
         ours = not schema.validate(data, exercise_schema())
         theirs = jsonschema.Draft202012Validator(exercise_schema()).is_valid(data)
         assert ours == theirs, data
+
+
+@pytest.mark.parametrize("exercise", ["article-exercise", "class-weights", "unbatched-sample", "label-smoothing"])
+def test_files_saved_by_play_pass_the_check(tmp_path, exercise):
+    from xent_tutor.play.save import save_exercise
+    from xent_tutor.play.state import PlayState
+    from xent_tutor.service import problem_from_exercise
+
+    path, _ = save_exercise(PlayState(problem_from_exercise(exercise), exercise), tmp_path, now=0)
+    assert [p.text() for p in validate_file(path) if p.error] == []
