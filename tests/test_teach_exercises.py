@@ -231,6 +231,10 @@ def test_stored_stages_are_recomputed():
 
 def test_unreadable_and_not_an_object(tmp_path):
     assert "cannot read the file" in validate_file(tmp_path / "none.json")[0].text()
+    os.mkfifo(tmp_path / "pipe.json")  # would block a plain read
+    assert "not a regular file" in validate_file(tmp_path / "pipe.json")[0].text()
+    (tmp_path / "huge.json").write_bytes(b" " * (2 << 20))
+    assert "larger than 1 MiB" in validate_file(tmp_path / "huge.json")[0].text()
     assert "one JSON object" in problems("[1, 2]")[0][2]
 
 

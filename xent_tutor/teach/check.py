@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,7 @@ import numpy as np
 from ..engine.core import Options, explain, make_problem
 from ..errors import XentError
 from ..lesson.text import message, t
-from ..practice.exercises import SCHEMA_FILE, exercise_dir, implied_concepts, migrate, numbers
+from ..practice.exercises import MAX_BYTES, SCHEMA_FILE, exercise_dir, implied_concepts, migrate, numbers
 from . import jsonpos, schema
 from .stages import stage_values
 
@@ -53,8 +55,14 @@ def validate_file(path: Path | str) -> list[Problem]:
     """Every problem in one exercise file (empty when it is valid and its answer right)."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
+            raise ValueError("not a regular file")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
+        text = raw.decode("utf-8")
+    except (OSError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         return [Problem(str(path), 1, 1, "check.unreadable", {"reason": reason})]
     return validate_text(text, str(path), path.stem)
