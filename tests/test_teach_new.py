@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xent_tutor.cli import app
+from xent_tutor.practice import quiz as q
+from xent_tutor.teach.check import validate_text
+from xent_tutor.teach.files import dumps
+from xent_tutor.teach.new import build
 
 runner = CliRunner()
 
@@ -127,3 +134,31 @@ def test_migrate_rewrites_valid_v1_files_and_leaves_the_rest_untouched(home):
     assert xent("exercises", "check", folder / "old.json").stdout.strip().endswith("old.json: ok")
     r = xent("exercises", "migrate", folder / "old.json")
     assert r.exit_code == 0 and "already format 2" in r.stdout
+
+
+@st.composite
+def problems(draw):
+    n, c = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    logits = np.round(np.array(draw(st.lists(st.floats(-20, 20), min_size=n * c, max_size=n * c))).reshape(n, c), 2)
+    options: dict = {"reduction": draw(st.sampled_from(["mean", "sum"]))}
+    if draw(st.booleans()):
+        options["weight"] = draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=c, max_size=c))
+    if draw(st.booleans()):
+        options["label_smoothing"] = draw(st.sampled_from([0.1, 0.2]))
+    if draw(st.booleans()):
+        raw = np.array(draw(st.lists(st.integers(1, 9), min_size=n * c, max_size=n * c)), dtype=float).reshape(n, c)
+        labels = raw / raw.sum(axis=1, keepdims=True)
+        options.pop("weight", None)
+    else:
+        labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    return logits, labels, options
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.sampled_from(["en", "zh"]))
+def test_every_new_file_passes_the_check_and_its_answer_is_the_quizs(case, lang):
+    logits, labels, options = case
+    data = build("prop", logits, labels, options, lang=lang)
+    assert [p.text() for p in validate_text(dumps(data), "prop.json", "prop")] == []
+    step = q.make_steps(q.QuizProblem(data["logits"], data["labels"], data["options"]), "final")[-1]
+    assert q.check(step, data["answer"]).correct
