@@ -125,3 +125,15 @@ def test_bad_options_are_one_line(home):
                         (["--format", "pdf"], "--format"), (["--exercise", "nope"], "--exercise")):  # fmt: skip
         r = xent("worksheet", *args)
         assert r.exit_code == 2 and r.stderr.startswith(f"xent: error: {where}") and len(r.stderr.splitlines()) == 1
+
+
+def test_unbatched_and_k_dimensional_exercises_lay_out_one_row_per_sample(home):
+    for args in (["--id", "unb", "--logits", "[0.3, -1.2, 2.0]", "--labels", "2"],
+                 ["--id", "kdim", "--logits", "[[[1.0, 2.0], [0.5, 0.1]]]", "--labels", "[[0, 1]]"]):  # fmt: skip
+        assert xent("exercises", "new", *args).exit_code == 0
+    r = xent("worksheet", "--exercise", "unb.json", "--exercise", "kdim.json", "--key", "key.md")
+    assert r.exit_code == 0, r.output
+    assert "| 1 | 2 | 0.3 | -1.2 | 2 |" in r.stdout
+    assert "| (0, 0) | 0 | 1 | 0.5 |" in r.stdout and "| (0, 1) | 1 | 2 | 0.1 |" in r.stdout
+    key = (home / "key.md").read_text()
+    assert "| (0, 1) | 7.3891, 1.1052 | 8.4942 |" in key  # e^2 = 7.3891, e^0.1 = 1.1052

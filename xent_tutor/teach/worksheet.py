@@ -67,21 +67,27 @@ def _cell(x) -> str:
     return x if isinstance(x, str) else f"{x:.4f}"
 
 
+def _names(problem) -> list[str]:
+    """Each sample's name: its row (1, 2, ...), or its index tuple for (N, C, d...) input."""
+    if len(problem.sample_shape) <= 1:
+        return [str(m + 1) for m in range(problem.num_samples)]
+    return [str(problem.position(m)) for m in range(problem.num_samples)]
+
+
 def _rows(qp: q.QuizProblem, lang: str) -> tuple[list[str], list[list[str]]]:
-    """The problem's table: row, label(s), one column per class."""
-    logits = np.atleast_2d(np.asarray(qp.logits, dtype=float))
-    labels = np.asarray(qp.labels)
-    soft = labels.shape == np.asarray(qp.logits).shape and labels.dtype.kind == "f"
-    ignore = qp.options.get("ignore_index", -100)
-    head = ["row", "label"] + [f"z{c}" for c in range(logits.shape[1])]
+    """The problem's table: one row per sample (its index tuple for (N, C, d...) input), label(s), each class."""
+    problem = qp.core()
+    logits = np.asarray(problem.logits, dtype=float)
+    ignore = problem.options.ignore_index
+    head = ["row", "label"] + [f"z{c}" for c in range(problem.num_classes)]
     body = []
-    for i, row in enumerate(logits):
-        if soft:
-            label = "[" + ", ".join(_num(v) for v in np.atleast_2d(labels)[i]) + "]"
+    for m, (where, row) in enumerate(zip(_names(problem), logits)):
+        if problem.soft:
+            label = "[" + ", ".join(_num(v) for v in problem.target[m]) + "]"
         else:
-            y = int(np.atleast_1d(labels)[i])
+            y = int(problem.target[m])
             label = t("ws.ignored", lang, label=y) if y == ignore else str(y)
-        body.append([str(i + 1), label] + [_num(v) for v in row])
+        body.append([where, label] + [_num(v) for v in row])
     return head, body
 
 
@@ -110,10 +116,10 @@ def _key_rows(item: Item) -> tuple[list[str], list[list[str]]]:
     s = item.stages
     head = ["row", "exp", "row_sum", "p_true", "neg_log_p", "per_sample_loss"]
     body = []
-    for i, loss in enumerate(s["per_sample_loss"]):
+    for i, (name, loss) in enumerate(zip(_names(item.problem.core()), s["per_sample_loss"])):
         p = s["p_true"][i] if "p_true" in s else None
         nl = s["neg_log_p"][i] if "neg_log_p" in s else None
-        body.append([str(i + 1), ", ".join(_cell(v) for v in s["exp"][i]), _cell(s["row_sum"][i]), _cell(p),
+        body.append([name, ", ".join(_cell(v) for v in s["exp"][i]), _cell(s["row_sum"][i]), _cell(p),
                      _cell(nl), _cell(loss)])  # fmt: skip
     return head, body
 
