@@ -24,11 +24,11 @@ class _Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:  # fmt: skip
-        from .lesson.text import LANGS
-        from .usage import localize, scan_lang
+        from .lesson.text import LANGS, lang_in_args
+        from .usage import localize
 
         _LANG.clear()
-        wanted = scan_lang(list(sys.argv[1:] if args is None else args))
+        wanted = lang_in_args(list(sys.argv[1:] if args is None else args))
         if wanted in LANGS:
             _LANG["lang"] = wanted  # so that --help, read before --lang, is in that language too
         localize(self, _lang())

@@ -22,7 +22,9 @@ class OutputError(Exception):
 
 def _reason(e: OSError) -> str:
     if e.errno == errno.EPIPE:
-        return "the reader closed the pipe"
+        from .lesson.text import t
+
+        return t("pipe_closed", _lang())
     return (e.strerror or str(e)).lower()
 
 
@@ -108,9 +110,9 @@ def report(reason: str) -> None:
 
 
 def _lang() -> str:
-    from .lesson.text import LANGS, detect_lang
+    from .lesson.text import LANGS, detect_lang, lang_in_args
 
-    chosen = os.environ.get("XENT_LANG")
+    chosen = lang_in_args(sys.argv[1:]) or os.environ.get("XENT_LANG")
     return chosen if chosen in LANGS else detect_lang()
 
 

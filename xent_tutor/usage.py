@@ -18,16 +18,6 @@ _HEADINGS = {
 }
 
 
-def scan_lang(args: list[str]) -> str | None:
-    """The value of --lang on the command line, read before parsing so --help can use it."""
-    for i, arg in enumerate(args):
-        if arg == "--lang" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
-
-
 def localize(command: Any, lang: str, path: tuple[str, ...] = ()) -> None:
     """Give `command` and every subcommand their help from the catalogue, laid out for `lang`."""
     key = "help." + (".".join(path) or "xent")

@@ -42,6 +42,16 @@ def detect_lang(env: dict[str, str] | None = None) -> str:
     return DEFAULT_LANG
 
 
+def lang_in_args(args: list[str]) -> str | None:
+    """The value of --lang on a command line, read before parsing (for --help and early errors)."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
     """The text for `key` in `lang` (English when missing), with params filled in."""
     table = catalogue(lang)
