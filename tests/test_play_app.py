@@ -60,6 +60,10 @@ def check_panels_match_core(app: PlayApp, logits, labels, options) -> None:
             assert fmt(tr.logits[i, k], 4) in grid
         if not tr.ignored[i]:
             assert fmt(tr.p_true[i], 4) in grid and fmt(tr.neg_log_p[i], 4) in grid
+    if len(tr.rows) <= 2:  # at 80×24 the grid has room for every row's gradient
+        assert grid.count("∂L/∂z") == len(tr.rows)
+        for v in tr.grad.ravel():
+            assert fmt(v, 4) in grid
     i = app.state.row
     raw = np.exp(np.asarray(logits, dtype=np.float64)[i])  # the article's e^z, shown while it is exact
     exp = raw if np.allclose(raw / raw.sum(), tr.probs[i], rtol=1e-9) else tr.exp[i]
@@ -138,7 +142,7 @@ def test_click_selects_a_logit_and_the_wheel_nudges_it():
     async def script(pilot):
         grid = app.query_one("#grid")
         start, _ = grid.columns[1]
-        await pilot.click("#grid", offset=(start + 2, grid.first_row + 1))
+        await pilot.click("#grid", offset=(start + 2, grid.rows_y[1]))
         await pilot.pause()
         assert (app.state.row, app.state.col) == (1, 1)
         await pilot._post_mouse_events([events.MouseScrollUp], "#grid", offset=(start + 2, 1))
@@ -210,6 +214,24 @@ def test_e_then_q_returns_the_explain_command():
     run(app, script)
     assert app.return_value == explain_command(app.state)
     assert "--logits '[[0.0536" in app.return_value
+
+
+def test_page_down_scrolls_a_long_explanation():
+    app = make_app()
+
+    async def script(pilot):
+        await pilot.press("m", "g")
+        await pilot.pause()
+        box = app.query_one("#words-box")
+        assert box.max_scroll_y > 0 and box.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert box.scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert box.scroll_y == 0
+
+    run(app, script)
 
 
 def test_question_mark_shows_the_keys_and_hides_them_again():

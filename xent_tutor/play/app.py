@@ -21,21 +21,22 @@ from .words import sentences
 
 TICK = 0.12  # seconds between steps while G runs
 STILL = 1e-10  # G stops when a step changes the loss by less than this
+GRID_GRAD_LINES = 19  # the other panels' lines: the grid shows each row's gradient when 2N + this fit
 
 
 class LogitGrid(Static):
     """The logits grid: a click selects a logit, the mouse wheel nudges the selected one."""
 
     columns: ClassVar[list[tuple[int, int]]] = []  # replaced per instance on every redraw
-    first_row = 1
+    rows_y: ClassVar[list[int]] = []
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None:
+        if offset is None or offset.y not in self.rows_y:
             return
-        row = offset.y - self.first_row
+        row = self.rows_y.index(offset.y)
         for col, (start, end) in enumerate(self.columns):
-            if start <= offset.x < end and row >= 0:
+            if start <= offset.x < end:
                 self.app.select_cell(row, col)  # type: ignore[attr-defined]
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
@@ -79,6 +80,8 @@ class PlayApp(App[str | None]):
         Binding("s", "save", show=False),
         Binding("e", "command", show=False),
         Binding("question_mark", "help", show=False),
+        Binding("pageup", "scroll_words(-1)", show=False),
+        Binding("pagedown", "scroll_words(1)", show=False),
         Binding("q,ctrl+c", "quit", show=False, priority=True),
     ]
 
@@ -112,9 +115,10 @@ class PlayApp(App[str | None]):
         """Redraw every panel from the state."""
         s, lang = self.state, self.lang
         self.query_one("#status", Static).update(view.status(s, lang))
-        grid = view.grid(s, lang, width=self.size.width)
+        grads = self.size.height >= 2 * s.num_rows + GRID_GRAD_LINES
+        grid = view.grid(s, lang, width=self.size.width, grads=grads)
         widget = self.query_one("#grid", LogitGrid)
-        widget.columns, widget.first_row = grid.columns, grid.first_row
+        widget.columns, widget.rows_y = grid.columns, grid.rows_y
         widget.update(grid.text)
         self.query_one("#row", Static).update(view.row_panel(s, lang, width=self.size.width))
         self.query_one("#loss", Static).update(view.loss_panel(s, lang))
@@ -206,6 +210,10 @@ class PlayApp(App[str | None]):
     def action_command(self) -> None:
         self.print_command = not self.print_command
         self._did([t("play.command_on" if self.print_command else "play.command_off", self.lang)])
+
+    def action_scroll_words(self, direction: int) -> None:
+        box = self.query_one("#words-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_y + direction * max(1, box.size.height - 1), animate=False)
 
     def action_help(self) -> None:
         self.showing_help = not self.showing_help

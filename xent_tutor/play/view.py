@@ -26,7 +26,7 @@ class Grid:
 
     text: Text
     columns: list[tuple[int, int]]  # [start, end) x of each class cell
-    first_row: int  # y of the first sample's line
+    rows_y: list[int]  # y of each sample's line
 
 
 def _pad(s: str, width: int, right: bool = True) -> str:
@@ -48,13 +48,16 @@ def status(state: PlayState, lang: str) -> Text:
     return Text(text, style="bold")
 
 
-def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Grid:
-    """Every sample's logits (▶ on the selected one), and p of the true class, −ln p and loss when they fit."""
+def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80, grads: bool = False) -> Grid:
+    """Every sample's logits (▶ on the selected one), and p of the true class, −ln p and loss when they fit;
+    with `grads`, each sample's ∂L/∂z under its logits."""
     tr = state.result.trace
     n, c = state.logits.shape
     z = [_nums(row, precision) for row in tr.logits]
+    g = [_nums(row, precision) for row in tr.grad]
     heads = [t("col.class", lang, c=k) for k in range(c)]
-    cell = max(max(len(s) for row in z for s in row) + 2, max(cell_len(h) for h in heads) + 2)
+    longest = max(len(s) for rows in (z, g if grads else z) for row in rows for s in row)
+    cell = max(longest + 2, max(cell_len(h) for h in heads) + 2)
     row_w = max(cell_len(t("col.row", lang)), len(str(n))) + 1
     label_w = max(cell_len(t("col.label", lang)), max(len(str(int(y))) for y in tr.labels)) + 2
     plain = state.weight is None and not state.smoothing
@@ -73,7 +76,9 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Gr
     text.append("".join(_pad(h, w) for (h, _), w in zip(columns_text, ews)) + "\n", style="bold")
     x0 = row_w + label_w
     columns = [(x0 + k * cell, x0 + (k + 1) * cell) for k in range(c)]
+    rows_y = []
     for i in range(n):
+        rows_y.append(1 + i * (2 if grads else 1))
         ignored = bool(tr.ignored[i])
         text.append(_pad(str(i + 1), row_w, False) + _pad(str(int(tr.labels[i])), label_w))
         for k in range(c):
@@ -83,9 +88,12 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Gr
             style = "reverse bold" if selected else ("bold" if true else "")
             text.append(" " * (cell - cell_len(body)) + body, style=style)
         text.append("".join(_pad(col[i], w) for (_, col), w in zip(columns_text, ews)), style="dim" if ignored else "")
+        if grads:
+            text.append("\n" + _pad("∂L/∂z", x0, False), style="italic")
+            text.append("".join(_pad(v + " ", cell) for v in g[i]), style="italic")
         if i < n - 1:
             text.append("\n")
-    return Grid(text, columns, 1)
+    return Grid(text, columns, rows_y)
 
 
 def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Text:
