@@ -74,6 +74,8 @@ def test_help_follows_lang_wherever_it_is_written() -> None:
     assert "显示此帮助信息并退出" in _help(("explain",), 80, "--lang", "zh").stdout
     r = CliRunner().invoke(app, ["explain", "--lang", "zh", "--help"])
     assert "用法：xent explain [选项]" in r.stdout and "（默认：-100）" in r.stdout
+    assert "用法：xent [选项]" in CliRunner().invoke(app, ["--lang", "zh", "--help"]).stdout
+    assert "logits（未归一化的对数概率）" in CliRunner().invoke(app, ["--lang", "zh", "explain"]).stdout
     en = _help(("explain",), 80, "--lang", "en", env={"LANG": "zh_CN.UTF-8"}).stdout
     assert en.startswith("Usage: xent explain [OPTIONS]") and "[default: -100]" in en and "Options:" in en
 

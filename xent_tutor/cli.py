@@ -102,17 +102,21 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+LangOpt = Annotated[str | None, typer.Option(help="Language: en or zh (default: from LANG / LC_ALL).")]
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """A terminal tutor for PyTorch's cross-entropy loss, computed stage by stage."""
+    _set_lang(lang)  # `xent --lang zh quiz` as well as `xent quiz --lang zh`
 
 
-LangOpt = Annotated[str | None, typer.Option(help="Language: en or zh (default: from LANG / LC_ALL).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")]
 WidthOpt = Annotated[int | None, typer.Option(help="Lay out for this many columns (default: the terminal's).")]
 ExercisesOpt = Annotated[
