@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +126,44 @@ def test_non_utf8_stderr_message():
     assert r.returncode == 2
     assert r.stderr.count(b"\n") == 1
     r.stderr.decode("ascii")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_endless_stdin_is_cut_at_the_limit():
+    r = shell("</dev/zero", "explain", "--logits", "-", "--labels", "[0]", "--max-input", "1")
+    assert r.returncode == 2
+    assert one_line(r.stderr) == (
+        "xent: error: --logits: '-' is larger than 1 MiB; --max-input N raises the limit to N MiB (or save the array as .npy)"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_quiz_fed_from_dev_zero_ends(tmp_path):
+    r = shell("</dev/zero", "quiz", "--exercise", "article-exercise", "--progress-file", str(tmp_path / "p.json"))
+    assert r.returncode == 0 and "Unfinished" in r.stdout and r.stderr == ""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL here")
+def test_temporary_file_of_a_killed_writer_is_removed_on_the_next_save(tmp_path):
+    path = tmp_path / "p.json"
+    writer = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from xent_tutor.practice import progress\n"
+        "def slow(*a, **k):\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "progress.json.dump = slow\n"
+        f"progress.record(Path({str(path)!r}), {{'right': 1}}, [])\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True, env=env())
+    assert proc.stdout.readline() == "writing\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    stale = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(stale) == 1  # what the kill left behind
+    r = subprocess.run([*XENT, "quiz", "--exercise", "article-exercise", "--progress-file", str(path)],
+                       input="0.9547\n", capture_output=True, text=True, env=env(), timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+    assert len(json.loads(path.read_text())["sessions"]) == 1
