@@ -261,11 +261,23 @@ def test_width_bounds(width):
 # 16. --top and --rows bounded; the summary is skipped when nothing shows it.
 
 
-def test_top_and_rows_bounds():
-    refused(xent("explain", "--top", str(10**18), "-f", "value"),
-            "--top: top must be 0 or more and at most 10000, got 1000000000000000000")  # fmt: skip
-    refused(xent("explain", "--rows", str(10**11), "-f", "value"),
-            "--rows: rows must be at least 1 and at most 10000, got 100000000000")  # fmt: skip
+def test_top_and_rows_are_clamped_to_the_batch_and_skipped_for_value():
+    for args in (["--top", str(10**18)], ["--rows", str(10**11)]):
+        r = xent("explain", *args, "-f", "value")
+        assert r.exit_code == 0 and r.stdout == "0.6945089706917403\n"
+        assert xent("explain", *args).exit_code == 0  # two samples: every one is shown
+
+
+def test_more_than_ten_thousand_shown_is_refused():
+    logits = "[" + ", ".join(["[0, 1]"] * 10_001) + "]"
+    labels = "[" + ", ".join(["0"] * 10_001) + "]"
+    batch = ["--logits", logits, "--labels", labels]
+    refused(xent("explain", *batch, "--rows", str(10**11)),
+            "--rows: 10001 of this batch's 10001 samples would be listed; at most 10000 are shown (every sample still counts in the loss, and --output writes every loss)")  # fmt: skip
+    refused(xent("explain", *batch, "--top", str(10**18), "-f", "json"),
+            "--top: 10001 of this batch's 10001 samples would be listed; at most 10000 are shown (every sample still counts in the loss, and --output writes every loss)")  # fmt: skip
+    r = xent("explain", *batch, "--top", str(10**18), "--rows", str(10**11), "-f", "value")
+    assert r.exit_code == 0 and float(r.stdout) == pytest.approx(1.3132616875182228)
 
 
 def test_top_beyond_the_batch_is_clamped():

@@ -196,10 +196,10 @@ def explain(
         raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
     if not 0 <= precision <= 17:
         raise XentError("bad_precision", "precision", value=precision)
-    if rows is not None and not 1 <= rows <= MAX_SHOWN:
-        raise XentError("bad_rows", "rows", value=rows, high=MAX_SHOWN)
-    if not 0 <= top <= MAX_SHOWN:
-        raise XentError("bad_top", "top", value=top, high=MAX_SHOWN)
+    if rows is not None and rows < 1:
+        raise XentError("bad_rows", "rows", value=rows)
+    if top < 0:
+        raise XentError("bad_top", "top", value=top)
     if export is not None and not export.lower().endswith((".svg", ".html", ".txt")):
         raise XentError("export_type", "export", path=export)
     if export is not None and fmt != "table":
@@ -221,7 +221,10 @@ def explain(
         max_input=max_input << 20,
     )
     lesson_view = fmt in ("table", "markdown")
-    shown = 0 if fmt == "value" else rows or (JSON_ROWS if fmt == "json" else 20)  # value shows no stage
+    # value shows no stage and no summary: no work for them; others compute one past the limit to tell.
+    shown = 0 if fmt == "value" else min(rows or (JSON_ROWS if fmt == "json" else 20), MAX_SHOWN + 1)
+    asked = {"rows": rows or 0, "top": top}
+    top = 0 if fmt == "value" else min(top, MAX_SHOWN + 1)
     if threads is None:
         from .engine.batch import workers
 
@@ -244,7 +247,11 @@ def explain(
 
         write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape))
     summary = None
-    top = min(top, result.problem.num_samples)
+    n = result.problem.num_samples
+    top = min(top, n)
+    for option, value in asked.items():
+        if fmt != "value" and min(value, n) > MAX_SHOWN:
+            raise XentError("too_many_shown", option, value=min(value, n), samples=n, limit=MAX_SHOWN)
     if fmt != "value" and (top or (lesson_view and result.problem.num_samples > len(result.trace.rows))):
         from .engine.core import summarize
 
