@@ -174,6 +174,29 @@ def test_train_until_escape_lowers_the_loss():
     run(app, script)
 
 
+def test_training_stops_by_itself_when_the_loss_stops_changing(monkeypatch):
+    import xent_tutor.play.app as play_app
+
+    monkeypatch.setattr(play_app, "TICK", 0.01)
+    monkeypatch.setattr(play_app, "STILL", 1e-3)
+    app = make_app("label-smoothing")
+
+    async def script(pilot):
+        await pilot.press("G")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.timer is None:
+                break
+        assert app.timer is None and app.state.steps_taken > 1
+        history = app.state.history
+        assert abs(history[-1] - history[-2]) < 1e-3 <= abs(history[-2] - history[-3])
+        words = shown(app, "#words")
+        assert words.startswith("Stopped: a step now changes the loss by less than 0.001.")
+        assert app.state.loss > app.state.loss_floor()
+
+    run(app, script)
+
+
 def test_smoothing_training_says_why_the_loss_stops_above_zero():
     app = make_app("label-smoothing")
 
