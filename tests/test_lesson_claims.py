@@ -6,6 +6,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,15 +149,154 @@ def check_exp(result, lesson: Lesson) -> None:
         assert np.all(np.isfinite(e)) and np.allclose(e / e.sum(axis=1, keepdims=True), tr.probs, rtol=1e-6)
 
 
+def num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+
+def bce(x: float, y: float) -> float:
+    """binary_cross_entropy_with_logits written out: -(y ln sigmoid(x) + (1 - y) ln(1 - sigmoid(x)))."""
+    return float(y * np.logaddexp(0.0, -x) + (1 - y) * np.logaddexp(0.0, x))
+
+
+def xlogy(a: np.ndarray, b: np.ndarray) -> float:
+    """Σ a ln b over a > 0 (0 ln 0 = 0)."""
+    return float(sum(x * math.log(y) for x, y in zip(a, b) if x > 0))
+
+
+def cross(a: np.ndarray, log_p: np.ndarray) -> float:
+    """Σ a ln p from ln p itself (p may underflow to 0 where ln p does not)."""
+    return float(sum(x * y for x, y in zip(a, log_p) if x > 0))
+
+
+def check_asides(result, lesson: Lesson) -> set[str]:
+    """Check every aside's numbers; return the kinds of claim found (so examples can insist on them)."""
+    tr = result.trace
+    text = " ".join(words(s) for s in lesson.sections)
+    o = result.problem.options
+    w = np.ones(result.problem.num_classes) if o.weight is None else o.weight
+    seen: set[str] = set()
+    pattern = r"Row (\d+): z_(\d+) − z_(\d+) = (\S+) = ln\(p_\d+ / p_\d+\), so class \d+ is e\^\(\S+\) = (\S+) times"
+    for row, a, b, gap, ratio in re.findall(pattern, text):
+        i, a, b = row_index(result, row), int(a), int(b)
+        x = tr.logits[i, a] - tr.logits[i, b]
+        assert gap == F(x) and ratio == F(math.exp(x))
+        assert abs(x - (tr.log_probs[i, a] - tr.log_probs[i, b])) < 1e-9 * max(1.0, abs(x))  # = ln(p_a / p_b)
+        seen.add("logit")
+    if "With one class, softmax gives p = 1" in text:
+        assert result.problem.num_classes == 1 and np.all(result.per_sample[~tr.ignored] == 0)
+        seen.add("logit_one")
+    for row, gap, p1 in re.findall(r"Row (\d+): sigmoid\((\S+)\) = (\S+)\.", text):
+        i = row_index(result, row)
+        x = tr.logits[i, 1] - tr.logits[i, 0]
+        assert gap == F(x) and p1 == F(sigmoid(x)) == F(tr.probs[i, 1])
+        seen.add("sigmoid")
+    pattern = r"binary_cross_entropy_with_logits\((\S+), (\S+)\) = (\S+), row (\d+)'s loss"
+    for gap, t1, loss, row in re.findall(pattern, text):
+        i = row_index(result, row)
+        x = tr.logits[i, 1] - tr.logits[i, 0]
+        assert gap == F(x) and num(t1) == round(tr.target[i, 1], 4)
+        assert loss == F(bce(x, tr.target[i, 1])) and abs(num(loss) - tr.loss[i]) <= 5e-5 * max(1.0, tr.loss[i])
+        seen.add("bce")
+    pattern = r"A one-hot t makes every term 0 except the true class's, leaving −ln p: row (\d+): −\(.*?\) = (\S+)\."
+    for row, value in re.findall(pattern, text):
+        i = row_index(result, row)
+        assert np.all((tr.target[i] == 0) | (tr.target[i] == 1))
+        assert value == F(-tr.log_probs[i, np.argmax(tr.target[i])])  # H(t, p) = −ln p of the one class
+        seen.add("ce_onehot")
+    for row, value in re.findall(r"more than one class's p counts: row (\d+): −\(.*?\) = (\S+)\.", text):
+        i = row_index(result, row)
+        assert np.count_nonzero(tr.target[i]) > 1
+        assert value == F(-cross(w * tr.target[i], tr.log_probs[i])) == F(tr.loss[i])
+        seen.add("ce")
+    pattern = r"Row (\d+): ln p_\d+ = (\S+) − ln (\S+) = (\S+); NLLLoss \D*?(\S+)\.(?: |$)"
+    for row, s, total, logp, loss in re.findall(pattern, text):
+        i = row_index(result, row)
+        y = tr.labels[i]
+        shifted = tr.logits[i] - tr.logits[i].max()
+        assert s == F(shifted[y]) and total == F(np.exp(shifted).sum())
+        assert logp == F(tr.log_probs[i, y]) and loss == F(tr.loss[i])
+        seen.add("nll")
+    for row, loss, h, kl in re.findall(r"row (\d+): (\S+) = (\S+) \+ (\S+), and its floor is", text):
+        i = row_index(result, row)
+        t = tr.target[i]
+        assert o.weight is None or np.all(o.weight == 1)
+        assert h == F(-xlogy(t, t)) and loss == F(tr.loss[i]) and num(h) <= num(loss) + 1e-4
+        assert abs(num(h) + num(kl) - num(loss)) <= 2e-4 and num(kl) >= 0
+        seen.add("kl")
+    for row, loss, floor in re.findall(r"row (\d+)'s loss (\S+) can go no lower than (\S+) ", text):
+        i = row_index(result, row)
+        a = w * tr.target[i]
+        assert loss == F(tr.loss[i]) and floor == F(-xlogy(a, a / a.sum())) and num(floor) <= num(loss) + 1e-4
+        seen.add("floor")
+    return seen | check_reference_points(result, text)
+
+
+def uniform_loss(result) -> float | np.ndarray:
+    """The same problem with every logit 0: each p = 1/C."""
+    p = result.problem
+    z = np.zeros((p.num_samples, p.num_classes))
+    return explain(make_problem(z, np.asarray(p.target), p.options)).loss
+
+
+def check_reference_points(result, text: str) -> set[str]:
+    c = result.problem.num_classes
+    loss = result.loss
+    seen = set()
+    m = re.search(r"A uniform guess, p = 1/(\d+) for every class, costs ln (\d+) = (\S+) per sample", text)
+    if m:
+        assert int(m[1]) == int(m[2]) == c and m[3] == F(math.log(c))
+    m = re.search(r"This loss, (\S+), is (just above|just below|\S+ above|\S+ below) it", text)
+    if m:
+        assert result.problem.options.reduction == "mean"
+        ref = float(uniform_loss(result))
+        assert abs(ref - math.log(c)) < 1e-3 * math.log(c)  # what "a uniform guess costs ln C" claims
+        assert m[1] == F(loss)
+        assert (loss > ref) == m[2].endswith("above")
+        assert ("just" in m[2]) == (abs(loss - ref) < 0.01 * ref)
+        seen.add("uniform")
+    m = re.search(r"per sample, (\S+) for these (\d+) samples; this sum is (\S+)\.", text)
+    if m:
+        assert m[1] == F(math.log(c) * int(m[2])) and m[3] == F(loss)
+        assert abs(float(uniform_loss(result)) - num(m[1])) < 1e-3 * max(1.0, num(m[1]))
+        seen.add("uniform_sum")
+    if "a sample whose loss is above that does worse than guessing" in text:
+        p = result.problem
+        each = np.asarray(uniform_loss(result), dtype=float).reshape(-1)
+        counted = each if p.soft else each[p.target != p.options.ignore_index]
+        assert np.allclose(counted, math.log(c), rtol=1e-3)
+        seen.add("uniform_none")
+    m = re.search(r"perplexity e\^loss = (\S+), .*? in bits, loss / ln 2 = (\S+) ", text)
+    if m:
+        assert m[1] == F(math.exp(loss)) and m[2] == F(loss / math.log(2))
+        seen.add("units")
+    m = re.search(r"in bits: loss / ln 2 = (\S+) .*? e\^loss is beyond float64's range", text)
+    if m:
+        assert m[1] == F(loss / math.log(2)) and loss > math.log(np.finfo(float).max)
+        seen.add("bits")
+    m = re.search(r"dividing the sum (\S+) by (\S+) keeps", text)
+    if m:
+        assert m[1] == F(result.numerator) and num(m[2]) == round(result.denominator, 4)
+        assert abs(num(m[1]) / num(m[2]) - loss) < 1e-3 * max(1.0, loss)
+        seen.add("why_mean")
+    return seen
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_claim_matches_the_numbers(problem):
     result = explain(problem)
-    lesson = build(result, 4, "en", grad=True, pictures=True)
+    lesson = build(result, 4, "en", grad=True, pictures=True, asides=True)
     check_gradient(result, lesson)
     check_target(result, lesson)
     check_curve(result, lesson)
     check_exp(result, lesson)
+    check_asides(result, lesson)
+    brief = build(result, 4, "en", grad=True, pictures=True, asides=False)
+    assert not any(s.asides for s in brief.sections)
 
 
 def test_smoothing_pushes_the_true_class_down_and_says_so():
@@ -178,3 +318,26 @@ def test_article_exp_stage_shows_the_articles_numbers():
     assert first[1:] == ["e^z", "0.9547", "0.9736", "1.9282"]
     assert [c.text.rstrip("*") for c in s.rows[1]][1:] == ["e^(z−max)", "0.9806", "1.0000", "1.9806"]
     assert "0.9547 / 1.9282 = 0.9806 / 1.9806 = 0.4951" in words(section(lesson, "softmax"))
+
+
+EXAMPLES = [
+    # (logits, target, options, the kinds of claim the lesson must make and the test must have checked)
+    ([[-0.0464, -0.0268], [-0.0234, -0.0091]], [0, 1], {},
+     {"logit", "sigmoid", "bce", "ce_onehot", "nll", "uniform", "units", "why_mean"}),
+    ([[5.0, 0.0, 0.0]], [0], {"label_smoothing": 0.1}, {"logit", "ce", "kl", "uniform", "units", "why_mean"}),
+    ([[1.0, 2.0, 0.5], [0.3, 0.2, 0.1]], [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]], {"weight": [0.5, 2.0, 1.5]},
+     {"ce", "floor", "units", "why_mean"}),
+    ([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], [0, 2], {"reduction": "sum"}, {"uniform_sum", "nll"}),
+    ([[2.0, 0.5], [0.1, 0.2]], [0, 1], {"reduction": "none", "label_smoothing": 0.2}, {"uniform_none", "bce"}),
+    ([[3.0], [-2.0]], [0, 0], {}, {"logit_one"}),
+    ([[0.0, 1000.0]], [0], {}, {"bits"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("logits, target, options, kinds", EXAMPLES)
+def test_each_kind_of_claim_is_made_and_checked(logits, target, options, kinds):
+    weight = options.get("weight")
+    o = Options(options.get("reduction", "mean"), None if weight is None else np.asarray(weight),
+                label_smoothing=options.get("label_smoothing", 0.0))  # fmt: skip
+    result = explain(make_problem(np.asarray(logits), np.asarray(target), o))
+    assert kinds <= check_asides(result, build(result, 4, "en", asides=True))

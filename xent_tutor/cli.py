@@ -177,6 +177,9 @@ def explain(
     max_input: Annotated[
         int, typer.Option(help="Largest JSON/CSV/stdin input read, in MiB (.npy files have no limit).")
     ] = 256,
+    brief: Annotated[
+        bool, typer.Option("--brief", help="Only the stages: leave out the asides (▸) on the ideas behind them.")
+    ] = False,
     lang: LangOpt = None,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
@@ -281,7 +284,7 @@ def explain(
 
         console = _console(width, no_color, record=export is not None)
         budget = _class_budget(console.width, precision)
-        lesson = build(result, precision, lang, budget, grad=grad, pictures=fmt == "table")
+        lesson = build(result, precision, lang, budget, grad=grad, pictures=fmt == "table", asides=not brief)
         if class_dim != 1 and len(result.problem.logits_shape) > 1:
             lesson.notes.insert(0, _text("class_dim_note", lang, dim=class_dim))
         if quiet:

@@ -68,7 +68,8 @@ def select_why(result: Result, lang: str, f: Callable[[float], str]) -> list[str
 def _classes(ks: list[int], lang: str) -> str:
     if not ks:
         return t("grad.no_class", lang)
-    shown = ", ".join(str(k) for k in ks[:MAX_LISTED]) + (", …" if len(ks) > MAX_LISTED else "")
+    sep = t("grad.sep", lang)
+    shown = sep.join(str(k) for k in ks[:MAX_LISTED]) + (sep + "…" if len(ks) > MAX_LISTED else "")
     return t("grad.class_one" if len(ks) == 1 else "grad.classes", lang, c=shown)
 
 

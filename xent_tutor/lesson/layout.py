@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.core import Result, Summary
+from . import asides as aside
 from .claims import grad_why, live_rows, select_why, target_why
 from .text import note, t
 
@@ -105,8 +106,9 @@ def build(
     *,
     grad: bool = False,
     pictures: bool = False,
+    asides: bool = False,
 ) -> Lesson:
-    """The whole lesson for `result`, with at most `budget` class columns per table."""
+    """The whole lesson for `result`, with at most `budget` class columns per table; `asides` adds the ideas."""
     p = result.problem
     tr = result.trace
     cols = choose_columns(result, budget)
@@ -129,11 +131,13 @@ def build(
 
     labels = _label_texts(result, lang, f)
     sections.append(grid("logits", [t("stage.logits.why", lang)], tr.logits, [(t("col.label", lang), labels)]))
+    sections[-1].asides = aside.logits(result, row_names, lang, f)
     row_max = [(t("col.max", lang), [f(x) for x in tr.row_max])]
     sections.append(grid("shift", [t("stage.shift.why", lang)], tr.shifted, row_max))
     sections.append(_exp_section(result, row_names, cols, lang, f))
     p_sum = [("Σ p", [f(x) for x in tr.probs.sum(axis=1)])]
     sections.append(grid("softmax", _softmax_why(result, row_names, lang, f), tr.probs, [], p_sum))
+    sections[-1].asides = aside.softmax(result, row_names, lang, f)
 
     if pictures:
         sections.append(_bars(result, row_names, cols, lang, f))
@@ -150,14 +154,20 @@ def build(
         for i in range(len(tr.rows)):
             p_true = t("ignored", lang) if tr.ignored[i] else f(tr.p_true[i])
             s.rows.append([Cell(row_names[i]), Cell(labels[i]), Cell(p_true, true=True)])
+        s.asides = aside.cross_entropy(result, row_names, lang, f)
         sections.append(s)
 
     sections.append(_loss_section(result, row_names, lang, f))
+    nll = sections[-1]
+    if tr.labels is None:
+        nll.asides += aside.cross_entropy(result, row_names, lang, f)
+    nll.asides += aside.log_softmax(result, row_names, lang, f) + aside.kl(result, row_names, lang, f)
     if pictures and tr.p_true is not None:
         curve = _curve(result, row_names, lang, f)
         if curve is not None:
             sections.append(curve)
     sections.append(_reduction_section(result, lang, f))
+    sections[-1].asides = aside.reduction(result, lang, f)
     if grad and tr.grad is not None:
         why = [t("stage.grad.why", lang, d=f(result.denominator)), *grad_why(result, row_names, lang, f)]
         if result.denominator == 0 and result.live:
@@ -165,6 +175,9 @@ def build(
         s = grid("grad", why, tr.grad, [])
         s.lines = _grad_example(result, row_names, lang, f)
         sections.append(s)
+    if not asides:
+        for section in sections:
+            section.asides = []
     hidden = p.num_samples - len(tr.rows)
     number = 0
     for section in sections:
@@ -305,7 +318,12 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
             header.append(t("col.weight", lang))
     if not plain:
         header.append(t("col.loss", lang))
-    s = Section(t("stage.nll", lang), why, header, key="nll")
+    title = (
+        "stage.nll"
+        if plain
+        else ("stage.nll_weighted" if tr.labels is not None and not o.label_smoothing else "stage.nll_full")
+    )
+    s = Section(t(title, lang), why, header, key="nll")
     for i in range(len(tr.rows)):
         cells = [Cell(row_names[i])]
         if tr.ignored[i]:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 TRUE_STYLE = "bold green"
+ASIDE = "▸ "  # marks an aside: an idea behind the stage, with this problem's numbers
 
 
 def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
@@ -46,6 +47,7 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
             parts += [Text(line, no_wrap=True, overflow="crop") for line in s.lines]
         else:
             parts += [Text(line, style="bold") for line in s.lines]
+        parts += [Text(ASIDE + text) for text in s.asides]
     for n in lesson.notes:
         parts += [Text(""), Text("! " + n, style="yellow")]
     console.print(Group(*parts))
@@ -76,6 +78,8 @@ def render_markdown(lesson: Lesson) -> str:
         else:
             for line in s.lines:
                 out += [f"`{line}`", ""]
+        for text in s.asides:
+            out += [ASIDE + text, ""]
     for n in lesson.notes:
         out += [f"> {n}", ""]
     return "\n".join(out).rstrip() + "\n"
