@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -13,7 +14,7 @@ from .text import t
 
 Fmt = Callable[[float], str]
 MAX_TERMS = 4  # classes written out in a sum before eliding
-MAX_EXP = 700.0  # e^x for |x| above this is inf or 0 in float64 (or nearly)
+MAX_EXP = math.log(sys.float_info.max)  # e^x above this is inf in float64
 NEAR = 0.01  # a loss within 1% of ln C is "just above / below" a uniform guess
 
 
@@ -63,8 +64,10 @@ def logits(result: Result, names: list[str], lang: str, f: Fmt) -> list[str]:
     a = _subject(result, i)
     others = [k for k in range(c) if k != a]
     b = max(others, key=lambda k: tr.logits[i, k])
+    if tr.logits[i, b] > tr.logits[i, a]:  # the likelier class first: the ratio is at least 1
+        a, b = b, a
     gap = float(tr.logits[i, a] - tr.logits[i, b])
-    if abs(gap) > MAX_EXP:  # e^gap is beyond float64: say what it is without a number
+    if gap > MAX_EXP:  # e^gap is beyond float64: say what it is without a number
         return [t("aside.logit_gap", lang, row=names[i], a=a, b=b, gap=f(gap))]
     return [t("aside.logit", lang, row=names[i], a=a, b=b, gap=f(gap), ratio=f(math.exp(gap)))]
 
