@@ -167,3 +167,17 @@ def test_temporary_file_of_a_killed_writer_is_removed_on_the_next_save(tmp_path)
     assert r.returncode == 0, r.stderr
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
     assert len(json.loads(path.read_text())["sessions"]) == 1
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize(
+    "args",
+    [["explain", "-f", "json", "--lang", "zh", "--logits", "[[1, 2]]", "--labels", "[0]"],
+     ["quiz", "--exercise", "article-exercise", "--answer", "0.3016", "-f", "json", "--lang", "zh"]],
+    ids=["explain", "grade"],
+)  # fmt: skip
+def test_json_on_a_non_utf8_stdout_is_still_json(encoding, args):
+    plain = subprocess.run([*XENT, *args], capture_output=True, env=env(), timeout=60)
+    r = subprocess.run([*XENT, *args], capture_output=True, env=env(PYTHONIOENCODING=encoding), timeout=60)
+    assert r.returncode == plain.returncode
+    assert json.loads(r.stdout.decode("ascii")) == json.loads(plain.stdout.decode("utf-8"))

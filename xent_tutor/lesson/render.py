@@ -187,6 +187,11 @@ BIG = "__XENT_PER_SAMPLE__"
 GRAD = "__XENT_GRAD__"
 
 
+def utf8(out: Any) -> bool:
+    """Whether a stream takes UTF-8; JSON for any other (PYTHONIOENCODING=ascii) is written as \\u escapes."""
+    return (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "").startswith("utf8")
+
+
 def write_json(
     result: Result,
     out: Any,
@@ -198,7 +203,7 @@ def write_json(
     data = to_json(result, summary, arrays=False)
     if grad:
         data["grad"] = GRAD if full_grad is not None else None
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(data, ensure_ascii=not utf8(out), allow_nan=False)
     arrays = {BIG: result.per_sample.reshape(result.problem.sample_shape), GRAD: full_grad}
     for piece in re.split("(" + json.dumps(BIG) + "|" + json.dumps(GRAD) + ")", text):
         if piece[1:-1] in arrays:

@@ -65,7 +65,9 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
             "numbers": verdict.params,
             "message": diagnosis,
         }
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        from ..lesson.render import utf8
+
+        sys.stdout.write(json.dumps(out, ensure_ascii=not utf8(sys.stdout)) + "\n")
     else:
         key = "grade.right" if verdict.correct else "grade.wrong"
         line = t(key, lang, value=_short(value), expected=q.n4(step.expected))
