@@ -132,3 +132,15 @@ def test_fuzz_grading_command_lines():
         check(args)
 
     run()
+
+
+@pytest.mark.parametrize("command", ["exercises", "progress"])
+def test_odd_files_as_the_progress_file(command, odd_files):
+    """Whatever the progress file names: exit 0 or 2, at most one line on stderr, nothing renamed or written."""
+    for path in odd_files:
+        before = os.stat(path)
+        r = runner.invoke(app, [command, "--progress-file", path])
+        assert r.exit_code in (0, 2), (path, r.exit_code, r.stderr)
+        assert "internal error" not in r.stderr and r.stderr.count("\n") <= 1, (path, r.stderr)
+        after = os.stat(path)
+        assert (after.st_ino, after.st_mode, after.st_mtime_ns) == (before.st_ino, before.st_mode, before.st_mtime_ns)
