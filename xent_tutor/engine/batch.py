@@ -142,12 +142,7 @@ class _Kernel:
             m = self._pick(c, top)
             np.subtract(c, m[:, None], out=buf)
         if self.soft:
-            coef = smoothed(np.asarray(t, np.float64), self.o.label_smoothing, self.c)
-            if self.w64 is not None:
-                coef = coef * self.w64
-            tz = self._dot(buf, coef)  # sum_c a_c (z_c - m), before exp
-            lse = self._lse(buf, m, None if self.col else top)
-            return lse * coef.sum(axis=1) - tz, float(n), -1, None
+            return self._soft(buf, np.asarray(t), m, None if self.col else top), float(n), -1, None
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
@@ -176,6 +171,24 @@ class _Kernel:
             share -= float(np.count_nonzero(ignored)) if wy is None else float(wy[ignored].sum())
         return loss, share, hit, ignored if any_ignored else None
 
+    def _soft(self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None) -> np.ndarray:
+        """-sum_c a_c log p_c with a = ((1 - eps) t + eps / C) w, in the logits' precision.
+
+        Expanded as lse * sum_c a_c - sum_c a_c (z_c - m), each sum split into its t part and its
+        eps part, so no (rows, C) float64 copy of the targets is made.
+        """
+        tw = t if t.dtype == self.dtype else t.astype(self.dtype)
+        if self.w is not None:
+            tw = tw * self.w
+        mass = tw.sum(axis=1).astype(np.float64)  # sum_c t_c w_c
+        tz = self._dot(buf, tw)  # sum_c t_c w_c (z_c - m), before exp
+        eps = self.o.label_smoothing
+        if eps > 0:
+            share = eps / self.c
+            mass = (1.0 - eps) * mass + share * self.total_w
+            tz = (1.0 - eps) * tz + share * self._dot(buf, self.w)
+        return self._lse(buf, m, top) * mass - tz
+
     def _pick(self, c: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """c[i, cols[i]] for every row i (a flat take: several times faster than 2-D fancy indexing)."""
         if c.flags.c_contiguous:
@@ -194,11 +207,9 @@ class _Kernel:
             return acc
         if a is None:
             return buf.sum(axis=1).astype(np.float64)
-        if a.ndim == 1 and self.c <= EINSUM_ROW:
-            return np.einsum("ij,j->i", buf, a).astype(np.float64)
-        if a.ndim == 1:
-            return (buf * a).sum(axis=1).astype(np.float64)
-        return (buf * a).sum(axis=1)  # float64 products, summed pairwise along the row
+        if self.c <= EINSUM_ROW:
+            return np.einsum("ij,j->i" if a.ndim == 1 else "ij,ij->i", buf, a).astype(np.float64)
+        return (buf * a).sum(axis=1).astype(np.float64)  # products summed pairwise along the row
 
     @staticmethod
     def _first_max(zero: np.ndarray, zy: np.ndarray, safe: np.ndarray) -> np.ndarray:

@@ -268,7 +268,9 @@ def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_
         pos = (index[0], *index[2:]) if batched else ()
         return int(np.ravel_multi_index(pos, sample_shape)) if pos else 0
 
-    bad = np.argwhere(~np.isfinite(t) | (t < 0))
+    # Two reductions clear a good batch; only a bad one pays for finding the first culprit.
+    clean = t.size == 0 or (float(t.min()) >= 0 and np.isfinite(float(t.max())))
+    bad = np.empty((0, t.ndim), int) if clean else np.argwhere(~np.isfinite(t) | (t < 0))
     if bad.size:
         index = tuple(int(v) for v in bad[0])
         m = sample(index)
