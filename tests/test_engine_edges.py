@@ -231,3 +231,19 @@ def test_reduction_none_value_is_written_in_blocks(monkeypatch, tmp_path):
     assert len(lines) == 50 and r.stdout.endswith("\n")
     want = explain(make_problem(z, np.load(tmp_path / "y.npy"), Options("none"))).per_sample
     assert [float(v) for v in lines] == want.tolist()
+
+
+def test_ignored_nan_rows_are_counted_across_chunks_and_threads(monkeypatch):
+    monkeypatch.setattr(batch, "PARALLEL_ELEMENTS", 1)
+    monkeypatch.setattr(batch, "CHUNK_ELEMENTS", 40)
+    rng = np.random.default_rng(6)
+    z = rng.normal(size=(500, 4))
+    y = rng.integers(0, 4, 500)
+    y[[30, 31, 260, 499]] = -100
+    z[31, 2], z[260, 0], z[499] = np.inf, np.nan, -np.inf  # row 30 is ignored but finite
+    r = explain(make_problem(z, y, Options()), 3, threads=2)
+    assert [(n.key, n.params) for n in r.notes if n.key == "ignored_nonfinite"] == [
+        ("ignored_nonfinite", {"at": 32, "count": 3})
+    ]
+    g = gradient(r)
+    assert np.isnan(g[[31, 260, 499]]).all() and not np.isnan(np.delete(g, [31, 260, 499], axis=0)).any()

@@ -47,6 +47,8 @@ class BatchLoss:
     denominator: float  # sum of the mean's shares: w[y] of non-ignored targets, or M for soft
     correct: int  # samples whose true class has the largest logit (-1 when not counted)
     kept: Kept | None = None  # summary figures, when asked for
+    nan_ignored: int = 0  # ignored samples whose softmax is nan (+inf, nan, or every logit -inf)
+    nan_ignored_first: int = -1
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
@@ -89,11 +91,15 @@ class _Kernel:
         total = share = 0.0
         hits = 0
         kept = Kept() if self.argmax or self.top else None
+        nan_ignored = [0, -1]  # ignored samples whose softmax is nan: how many, and the first
         with np.errstate(all="ignore"):
             for s in range(a, b, self.rows):
                 e = min(b, s + self.rows)
                 part = buf[:, : e - s] if self.col else buf[: e - s]
-                loss, sh, hit, ignored = self._chunk(s, e, part)
+                loss, sh, hit, ignored, bad = self._chunk(s, e, part)
+                if bad is not None and bad.size:
+                    nan_ignored[0] += int(bad.size)
+                    nan_ignored[1] = s + int(bad[0]) if nan_ignored[1] < 0 else nan_ignored[1]
                 out[s:e] = loss
                 total += float(loss.sum())
                 share += sh
@@ -101,7 +107,7 @@ class _Kernel:
                 if kept is not None:
                     self._keep(kept, out[s:e], ignored, s)
                 done[slot] = e - a
-        return total, share, hits, kept
+        return total, share, hits, kept, nan_ignored
 
     def _keep(self, kept: Kept, loss: np.ndarray, ignored: np.ndarray | None, s: int) -> None:
         """Fold this chunk's counted finite losses into the running summary figures."""
@@ -127,7 +133,8 @@ class _Kernel:
                 best = best[np.argpartition(self.out[best], -k)[-k:]]
             kept.top = best
 
-    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple[np.ndarray, float, int, np.ndarray | None]:
+    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple:
+        """(losses, sum of shares, argmax hits, ignored mask or None, ignored rows with a nan softmax)."""
         c = np.asarray(self.z[s:e])
         t = self.t[s:e]
         n = e - s
@@ -142,7 +149,7 @@ class _Kernel:
             m = self._pick(c, top)
             np.subtract(c, m[:, None], out=buf)
         if self.soft:
-            return self._soft(buf, np.asarray(t), m, None if self.col else top), float(n), -1, None
+            return self._soft(buf, np.asarray(t), m, None if self.col else top), float(n), -1, None, None
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
@@ -165,11 +172,13 @@ class _Kernel:
             loss *= 1.0 - eps
             loss += (eps / self.c) * (lse * self.total_w - shifted_sum)
         share = float(n) if wy is None else float(wy.sum())
+        bad = None
         if any_ignored:
+            bad = np.flatnonzero(ignored & np.isnan(lse))  # PyTorch's gradient there is 0 * nan
             # Ignored rows are skipped, not multiplied by zero: a nan there must not leak.
             loss[ignored] = 0.0
             share -= float(np.count_nonzero(ignored)) if wy is None else float(wy[ignored].sum())
-        return loss, share, hit, ignored if any_ignored else None
+        return loss, share, hit, ignored if any_ignored else None, bad
 
     def _soft(self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None) -> np.ndarray:
         """-sum_c a_c log p_c with a = ((1 - eps) t + eps / C) w, in the logits' precision.
@@ -309,7 +318,9 @@ def batch_loss(
             kept.maximum = max(kept.maximum, k.maximum)
             kept.minimum = min(kept.minimum, k.minimum)
             kept.top = np.concatenate([kept.top, k.top])
-    return BatchLoss(losses, total, share, correct, kept)
+    nan_ignored = sum(p[4][0] for p in parts)
+    first = min((p[4][1] for p in parts if p[4][1] >= 0), default=-1)
+    return BatchLoss(losses, total, share, correct, kept, nan_ignored, first)
 
 
 def _watch(futures, done: list[int], m: int, progress: Callable[[int, int], None]) -> None:

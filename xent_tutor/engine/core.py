@@ -328,7 +328,7 @@ def explain(
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
     trace = _trace(problem, np.arange(k), b.losses, denominator)
-    notes = _notes(problem, b.losses, live, b.total)
+    notes = _notes(problem, b.losses, live, b.total, (b.nan_ignored, b.nan_ignored_first))
     return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept)
 
 
@@ -428,13 +428,17 @@ def gradient(result: Result) -> np.ndarray | None:
     return np.moveaxis(shaped, 1, p.class_dim) if p.class_dim != 1 else shaped
 
 
-def _notes(problem: Problem, per_sample: np.ndarray, live: int, numerator: float) -> tuple[Note, ...]:
+def _notes(
+    problem: Problem, per_sample: np.ndarray, live: int, numerator: float, nan_ignored: tuple[int, int]
+) -> tuple[Note, ...]:
     o = problem.options
     if not problem.num_samples:
         return (Note("empty_" + o.reduction, {"shape": _shp(problem.logits_shape)}),)
     notes = list(_nonfinite_notes(problem, per_sample))
-    if not problem.soft and o.reduction != "none":
-        notes += _ignored_nonfinite_notes(problem)
+    count, first = nan_ignored
+    if count and o.reduction != "none":
+        # An ignored sample adds nothing, but PyTorch's gradient for its row is 0 * nan = nan.
+        notes.append(Note("ignored_nonfinite", {"at": _where(first, problem.sample_shape), "count": count}))
     if not problem.soft:
         if 0 <= o.ignore_index < problem.num_classes:
             notes.append(Note("ignore_real_class", {"ii": o.ignore_index}))
@@ -457,24 +461,6 @@ def _live_labels(problem: Problem) -> np.ndarray:
     """The classes that some counted sample has as its label."""
     y = problem.target
     return np.unique(y[y != problem.options.ignore_index])
-
-
-def _ignored_nonfinite_notes(problem: Problem) -> list[Note]:
-    """Ignored samples whose softmax is nan: PyTorch's gradient for their row is nan (0 * nan)."""
-    rows = np.flatnonzero(problem.target == problem.options.ignore_index)
-    first, count = -1, 0
-    for start in range(0, rows.size, 65536):
-        part = rows[start : start + 65536]
-        z = np.asarray(problem.logits[part])
-        with np.errstate(all="ignore"):
-            bad = np.isnan(z).any(axis=1) | np.isposinf(z).any(axis=1) | np.isneginf(z).all(axis=1)
-        hits = np.flatnonzero(bad)
-        if hits.size:
-            first = int(part[hits[0]]) if first < 0 else first
-            count += int(hits.size)
-    if not count:
-        return []
-    return [Note("ignored_nonfinite", {"at": _where(first, problem.sample_shape), "count": count})]
 
 
 def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
