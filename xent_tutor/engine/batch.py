@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .core import Options
 
 CHUNK_ELEMENTS = 1 << 18  # logits per chunk (1 MiB of float32): cache-sized, yet few Python steps
-PARALLEL_ELEMENTS = 1 << 20  # below this, threads cost more than they save (measured: benchmarks/README.md)
+PARALLEL_ELEMENTS = 1 << 22  # below this a second thread did not pay (measured: benchmarks/README.md)
 SMALL_C = 56  # below this many classes a chunk is transposed first (measured: faster up to about 48)
 EINSUM_ROW = 8192  # numpy's buffer: einsum splits longer rows at places that depend on the row
 THREADS_ENV = "XENT_NUM_THREADS"

@@ -328,7 +328,9 @@ def explain(
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
     trace = _trace(problem, np.arange(k), b.losses, denominator)
-    notes = _notes(problem, b.losses, live, b.total, (b.nan_ignored, b.nan_ignored_first))
+    # Weights are >= 0, so a zero sum of the counted targets' weights means every one is 0.
+    nan_ignored = (b.nan_ignored, b.nan_ignored_first)
+    notes = _notes(problem, b.losses, live, b.total, nan_ignored, not problem.soft and b.denominator == 0)
     return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept)
 
 
@@ -429,7 +431,12 @@ def gradient(result: Result) -> np.ndarray | None:
 
 
 def _notes(
-    problem: Problem, per_sample: np.ndarray, live: int, numerator: float, nan_ignored: tuple[int, int]
+    problem: Problem,
+    per_sample: np.ndarray,
+    live: int,
+    numerator: float,
+    nan_ignored: tuple[int, int],
+    zero_weights: bool = False,
 ) -> tuple[Note, ...]:
     o = problem.options
     if not problem.num_samples:
@@ -447,7 +454,7 @@ def _notes(
             notes.append(Note(key, {"n": problem.num_samples}))
         elif live < problem.num_samples:
             notes.append(Note("some_ignored", {"n": problem.num_samples - live, "ii": o.ignore_index}))
-        if live and o.reduction == "mean" and o.weight is not None and not o.weight[_live_labels(problem)].any():
+        if live and o.reduction == "mean" and o.weight is not None and zero_weights:
             key = "zero_weight_mean_smoothing" if numerator != 0 else "zero_weight_mean"
             notes.append(Note(key, {"n": live}))
         if o.weight is not None and o.reduction == "mean":
@@ -455,12 +462,6 @@ def _notes(
     elif o.weight is not None and o.reduction == "mean":
         notes.append(Note("soft_weighted_mean", {"n": problem.num_samples}))
     return tuple(notes)
-
-
-def _live_labels(problem: Problem) -> np.ndarray:
-    """The classes that some counted sample has as its label."""
-    y = problem.target
-    return np.unique(y[y != problem.options.ignore_index])
 
 
 def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
