@@ -362,3 +362,34 @@ def test_play_bad_input_is_one_line(args, words):
     out = CliRunner().invoke(app, ["play", *args])
     assert out.exit_code == 2
     assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_grid_keeps_a_space_between_a_true_class_and_the_cursor(lang):
+    from xent_tutor.play.view import grid
+
+    s = PlayState(make_problem(np.array([[0.4609, -0.2341, -0.2341], [-0.2341, 0.4609, -0.2341]]), np.array([0, 1])))
+    s.select(0, 1)
+    text = str(grid(s, lang).text)
+    assert "0.4609* ▶-0.2341" in text and "*▶" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_key_help_lines_are_plain_sentences(lang):
+    from xent_tutor.lesson.text import t
+
+    rows = [line.split("|", 1) for line in t("play.help", lang).splitlines()]
+    text = t("play.help", lang)
+    assert "again:" not in text and "：" not in text and "; quit" not in text
+    described = {k.strip("'") for k, _ in rows}
+    assert {"?", "q", "e"} <= described  # ? and q each on their own line
+    e_line = dict((k, v) for k, v in rows)["e"]
+    assert ("press e again to cancel" if lang == "en" else "再按一次 e 取消") in e_line
+    toggle = t("play.command_on", lang)
+    assert ("press e again to cancel" if lang == "en" else "再按 e 取消") in toggle
+
+
+def test_chinese_status_glosses_the_learning_rate():
+    from xent_tutor.play.view import status
+
+    assert "学习率 lr 1" in str(status(state_for(), "zh"))

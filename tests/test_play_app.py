@@ -354,3 +354,26 @@ def test_other_commands_never_import_textual(argv):
     )
     out = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stderr.endswith("CLEAN"), out.stderr[-300:]
+
+
+def words_fit(app: PlayApp) -> None:
+    """The explanation (or the keys) shows whole: no line cut, nothing to scroll, no scrollbar."""
+    box = app.query_one("#words-box")
+    words = app.query_one("#words")
+    assert box.max_scroll_y == 0, str(words.content)
+    assert words.region.right <= 80 and words.region.bottom <= box.region.bottom
+    lines = str(words.content).splitlines()
+    assert all(cell_len(x) <= words.region.width for x in lines), lines
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_keys_screen_fits_80_by_24_whole(lang):
+    app = make_app(lang=lang)
+
+    async def script(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        words_fit(app)
+        assert shown(app, "#words").splitlines()[-1].startswith("q")
+
+    run(app, script)

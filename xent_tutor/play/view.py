@@ -57,9 +57,11 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80, grads
     g = [_nums(row, precision) for row in tr.grad]
     heads = [t("col.class", lang, c=k) for k in range(c)]
     longest = max(len(s) for rows in (z, g if grads else z) for row in rows for s in row)
-    cell = max(longest + 2, max(cell_len(h) for h in heads) + 2)
     row_w = max(cell_len(t("col.row", lang)), len(str(n))) + 1
     label_w = max(cell_len(t("col.label", lang)), max(len(str(int(y))) for y in tr.labels)) + 2
+    # ▶ and * around the value and a space between cells, unless only the tight cells fit the width.
+    gap = 3 if row_w + label_w + c * (longest + 3) <= width else 2
+    cell = max(longest + gap, max(cell_len(h) for h in heads) + 2)
     plain = state.weight is None and not state.smoothing
     extra = [(t("col.p_true_short", lang), tr.p_true), ("−ln p", tr.neg_log_p)]
     extra += [] if plain else [(t("col.loss", lang), tr.loss)]
