@@ -192,8 +192,10 @@ def test_step_sentences_are_true_for_the_numbers(z, y, o):
             assert np.sign(total[r, 0] * p[r, c] - a[r, c]) == -sign  # the stated reason: p < t (A·p < w·t)
         expected = int(np.count_nonzero(np.sign(s.event.moved) == sign))
         assert len(listed) == min(expected, 3)
+    check_differences_add_up(text, "en")
+    check_differences_add_up("".join(sentences(s, "zh")), "zh")
     if s.loss < loss_before:
-        assert f"(down {abs(s.loss - loss_before):.4f})" in text or "(down " in text
+        assert "(down " in text
         assert "overshot" not in text
     elif s.loss > loss_before:
         assert "(up " in text and "overshot" in text
@@ -393,3 +395,94 @@ def test_chinese_status_glosses_the_learning_rate():
     from xent_tutor.play.view import status
 
     assert "学习率 lr 1" in str(status(state_for(), "zh"))
+
+
+DIFF = {
+    "en": re.compile(r"went from (\S+) to (\S+) \((down|up) (\S+)\)"),
+    "zh": re.compile(r"损失从 (\S+) 变为 (\S+)（(下降|上升) ([^）]+)）"),
+}
+FLOOR = {
+    "en": re.compile(r"(?:=|at) ([\d.]+)\. The loss is ([\d.]+) above"),
+    "zh": re.compile(r"(?:=|为) ([\d.]+)。现在的损失比它高 ([\d.]+)"),
+}
+
+
+def check_differences_add_up(text: str, lang: str) -> None:
+    """Every stated difference is the difference of the two figures shown, with as many decimals."""
+    for a, b, way, d in DIFF[lang].findall(text):
+        decimals = len(d.split(".")[1])
+        assert decimals == len(a.split(".")[1]) == len(b.split(".")[1])
+        diff = float(b) - float(a)
+        assert (diff < 0) == (way in ("down", "下降")) and diff != 0
+        assert d == f"{abs(diff):.{decimals}f}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    z=st.lists(st.floats(-4, 4, allow_nan=False), min_size=6, max_size=6),
+    y=st.lists(st.integers(0, 2), min_size=2, max_size=2),
+    o=option_sets,
+    cell=st.tuples(st.integers(0, 1), st.integers(0, 2)),
+    sign=st.sampled_from([1, -1]),
+    lang=st.sampled_from(["en", "zh"]),
+    steps=st.integers(0, 3),
+)
+def test_nudge_sentences_follow_the_move_and_the_signs(z, y, o, cell, sign, lang, steps):
+    labels = np.array(y)
+    if o["ignore_first"]:
+        labels[0] = -100
+    w = None if o["weight"] is None else np.array(o["weight"])
+    s = PlayState(make_problem(np.array(z).reshape(2, 3), labels, Options(o["reduction"], w, -100, o["smoothing"])))
+    for _ in range(steps):
+        s.change_step(-1)  # smaller nudges: the loss can change by less than the shown decimals
+    s.select(*cell)
+    g = float(s.result.trace.grad[cell])
+    s.nudge(sign)
+    text = "".join(sentences(s, lang)) if lang == "zh" else " ".join(sentences(s, lang))
+    check_differences_add_up(text, lang)
+    if g == 0:
+        assert ("was 0: the loss did not depend" if lang == "en" else "为 0：损失与这个 logit 无关") in text
+        return
+    sign_word = {("en", -1): "negative", ("en", 1): "positive", ("zh", -1): "是负的", ("zh", 1): "是正的"}
+    move = {("en", 1): "raising", ("en", -1): "lowering", ("zh", 1): "增大", ("zh", -1): "减小"}
+    effect = {
+        ("en", 1): "raises the loss",
+        ("en", -1): "lowers the loss",
+        ("zh", 1): "损失上升",
+        ("zh", -1): "损失下降",
+    }
+    slope = next(x for x in sentences(s, lang) if "∂L/∂z" in x and ("slope" in x or "斜率" in x))
+    gs = int(np.sign(g))
+    assert sign_word[(lang, gs)] in slope and sign_word[(lang, -gs)] not in slope
+    assert move[(lang, sign)] in slope and move[(lang, -sign)] not in slope
+    assert slope.endswith(effect[(lang, gs * sign)] + (" at first." if lang == "en" else "。"))
+
+
+def test_lowering_a_logit_with_a_negative_slope_says_the_loss_rises():
+    s = state_for()
+    s.move(1, 0)
+    s.move(0, 1)  # row 2's true class: slope negative
+    s.nudge(-1)
+    s.nudge(-1)
+    zh = "".join(sentences(s, "zh"))
+    assert "是负的：减小这个 logit 起初会让损失上升。" in zh and "增大" not in zh
+    assert "negative: lowering this logit raises the loss" in " ".join(sentences(s, "en"))
+
+
+def test_the_reviewers_step_states_the_difference_of_the_shown_losses():
+    problem = make_problem(
+        np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]),
+        np.array([0, 2]),
+        Options("mean", np.array([1, 2, 0.5]), -100, 0.1),
+    )
+    s = PlayState(problem)
+    s.train_step()
+    for lang in ("en", "zh"):
+        text = "".join(sentences(s, lang))
+        check_differences_add_up(text, lang)
+        assert ("(down 0.0137)" if lang == "en" else "（下降 0.0137）") in text
+        floors = FLOOR[lang].findall(text)
+        assert len(floors) == 1
+        for floor, gap in floors:
+            loss = DIFF[lang].search(text).group(2)
+            assert gap == f"{float(loss) - float(floor):.4f}"

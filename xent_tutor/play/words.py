@@ -41,15 +41,31 @@ def cell_name(row: int, col: int, lang: str) -> str:
 
 
 def loss_change(before: float, after: float, lang: str, f) -> str:
-    """The loss went down, up, or stayed: the word follows the sign of after - before."""
-    d = after - before
+    """The loss went down, up, or stayed: the word and the difference follow the numbers as shown."""
     if not (np.isfinite(before) and np.isfinite(after)):
         return t("play.loss_now", lang, b=f(after))
+    a, b, d = shown_difference(before, after, f)
     if d < 0:
-        return t("play.loss_down", lang, a=f(before), b=f(after), d=f(-d))
+        return t("play.loss_down", lang, a=a, b=b, d=fmt(-d, _decimals(a, b)))
     if d > 0:
-        return t("play.loss_up", lang, a=f(before), b=f(after), d=f(d))
+        return t("play.loss_up", lang, a=a, b=b, d=fmt(d, _decimals(a, b)))
     return t("play.loss_same", lang, a=f(after))
+
+
+def shown_difference(before: float, after: float, f) -> tuple[str, str, float]:
+    """Both numbers as shown, with more decimals when needed to tell them apart, and the difference of those."""
+    a, b = f(before), f(after)
+    digits = _decimals(a, b)
+    while before != after and float(a) == float(b) and digits < 15:
+        digits += 1
+        a, b = fmt(before, digits), fmt(after, digits)
+    # The difference of the shown figures, so that "a → b (down d)" adds up on the page.
+    return a, b, round(float(b) - float(a), digits)
+
+
+def _decimals(*shown: str) -> int:
+    """The decimals the shown numbers carry (fixed notation), so a difference is written with as many."""
+    return max((len(x.split(".")[1]) if "." in x and "e" not in x else 4) for x in shown)
 
 
 def _changed(state: PlayState, ev: Event, lang: str, f) -> list[str]:
@@ -76,11 +92,14 @@ def _changed(state: PlayState, ev: Event, lang: str, f) -> list[str]:
 
 
 def _slope(ev: Event, lang: str, f) -> str:
-    """The slope before the nudge, and what it says about raising the logit."""
+    """The slope before the nudge, and what it says about the move just made."""
     assert ev.before is not None and ev.before.trace.grad is not None
     g = float(ev.before.trace.grad[ev.params["row"], ev.params["col"]])
-    key = "play.slope_neg" if g < 0 else "play.slope_pos" if g > 0 else "play.slope_zero"
-    return t(key, lang, g=f(g))
+    if g == 0:
+        return t("play.slope_zero", lang)
+    # The sentence is about the move just made: raising (up) or lowering (down) the logit.
+    way = "up" if ev.params["new"] > ev.params["old"] else "down"
+    return t(f"play.slope_{'neg' if g < 0 else 'pos'}_{way}", lang, g=f(g))
 
 
 def _trained(state: PlayState, ev: Event, lang: str, f) -> list[str]:
@@ -145,7 +164,8 @@ def _floor(state: PlayState, lang: str, f) -> str:
     if not eps:
         return t("play.no_floor", lang) if state.loss > 0 else ""
     floor = state.loss_floor()
-    gap = f(max(state.loss - floor, 0.0))
+    shown_loss, shown_floor = f(state.loss), f(floor)
+    gap = fmt(max(float(shown_loss) - float(shown_floor), 0.0), _decimals(shown_loss, shown_floor))
     live = state.result.live
     if state.weight is not None:
         return t("play.floor_weighted", lang, eps=f"{eps:g}", floor=f(floor), gap=gap)
