@@ -79,13 +79,56 @@ def test_new_with_the_teachers_texts_in_one_language_into_a_folder(home):
              "--title", "软标签", "--hint", "每个类别都参与", "--lang", "zh", "-o", "class")  # fmt: skip
     assert r.exit_code == 0, r.output
     data = json.loads((home / "class" / "soft.json").read_text("utf-8"))
-    assert data["title"] == {"zh": "软标签"} and data["hints"] == [{"zh": "每个类别都参与"}]
-    assert list(data["teaches"]) == ["zh"] and data["difficulty"] == "hard"
+    assert data["title"] == {"zh": "软标签", "en": "Cross-entropy of 1 sample over 3 classes"}
+    assert data["hints"] == [{"zh": "每个类别都参与"}] and data["difficulty"] == "hard"
+    assert set(data["teaches"]) == {"en", "zh"}  # generated in both: the teacher gave none
+    assert "soft.json:26:5：提示：'hints[0]' 缺少 en 的文字" in r.stderr  # a note in the teacher's language
     z, t = [1.0, 2.0, 0.5], [0.2, 0.7, 0.1]
     lse = math.log(sum(math.exp(v) for v in z))
     assert data["answer"] == round(sum(-ti * (zi - lse) for zi, ti in zip(z, t)), 4)
     assert "p_true" not in data["stages"]
-    assert xent("exercises", "check", "class").exit_code == 0
+    r = xent("exercises", "check", "class")
+    assert r.exit_code == 0 and "soft.json:26:5: note: 'hints[0]' has no text in en" in r.stdout
+
+
+def test_new_fills_every_language_the_teacher_left_out(home):
+    """Review 8: `--hint x` alone used to leave the title and what it teaches in English only."""
+    r = xent("exercises", "new", "--id", "h", "--logits", "[[1, 2]]", "--labels", "[1]", "--hint", "x")
+    assert r.exit_code == 0, r.output
+    data = json.loads((home / "h.json").read_text("utf-8"))
+    assert data["title"] == {"en": "Cross-entropy of 1 sample over 2 classes", "zh": "1 个样本、2 个类别的交叉熵"}
+    assert set(data["teaches"]) == {"en", "zh"} and data["hints"] == [{"en": "x"}]
+    r = xent("exercises", "new", "--id", "t", "--logits", "[[1, 2]]", "--labels", "[1]", "--title", "Mine", "--force")
+    data = json.loads((home / "t.json").read_text("utf-8"))
+    assert data["title"] == {"en": "Mine", "zh": "1 个样本、2 个类别的交叉熵"} and set(data["hints"][0]) == {"en", "zh"}
+    assert r.exit_code == 0 and "note" not in r.stderr  # every text in both languages: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "en", "zh"),
+    [
+        ("[[1, 2]]", "[1]", "Cross-entropy of 1 sample over 2 classes", "1 个样本、2 个类别的交叉熵"),
+        ("[[1, 2, 3], [0, 0, 1]]", "[1, 2]", "Cross-entropy of 2 samples over 3 classes", "2 个样本、3 个类别的交叉熵"),
+        ("[[1], [2]]", "[0, 0]", "Cross-entropy of 2 samples over 1 class", "2 个样本、1 个类别的交叉熵"),
+    ],
+)
+def test_generated_titles_count_in_words_a_reader_expects(home, logits, labels, en, zh):
+    """Review 30: no "1 sample(s)" or "over 1 classes"."""
+    assert xent("exercises", "new", "--id", "n", "--logits", logits, "--labels", labels, "--force").exit_code == 0
+    assert json.loads((home / "n.json").read_text("utf-8"))["title"] == {"en": en, "zh": zh}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_new_warns_that_one_class_always_gives_a_loss_of_0(home, lang):
+    r = xent("exercises", "new", "--id", "one", "--logits", "[[0.5], [2.0]]", "--labels", "[0, 0]", "--lang", lang)
+    assert r.exit_code == 0 and json.loads((home / "one.json").read_text("utf-8"))["answer"] == 0
+    words = {"en": "note: there is one class: p = 1 for every sample, so the loss is always 0",
+             "zh": "提示：只有一个类别：每个样本的 p 都是 1，损失永远是 0"}  # fmt: skip
+    assert words[lang] in r.stderr.splitlines()[-1]
+    r = xent("exercises", "check", "one.json", "--lang", lang)
+    assert r.exit_code == 0 and words[lang] in r.stdout  # a note, not an error: the file is valid
+    r = xent("exercises", "new", "--id", "two", "--logits", "[[0.5, 1]]", "--labels", "[0]", "--lang", lang)
+    assert r.exit_code == 0 and len(r.stderr.splitlines()) == 1
 
 
 def test_new_refuses_bad_input_with_one_line(home):

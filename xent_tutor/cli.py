@@ -670,11 +670,14 @@ def exercises_new(
     if path.is_dir():
         path = path / f"{ex_id}.json"
     text = dumps(data)
-    problems = [p for p in validate_text(text, str(path), path.stem) if p.error]
+    found = validate_text(text, str(path), path.stem)
+    problems = [p for p in found if p.error]
     if problems:  # e.g. an id that breaks the schema, or a file name that is not the id
         raise XentError("new_invalid", "id", problem=problems[0].text(lang))
     save(path, text, "output", force)
     sys.stderr.write(_text("new.written", lang, path=str(path), answer=f"{data['answer']:.4f}") + "\n")
+    for note in found:  # e.g. one class (the loss is always 0), or your texts in one language only
+        sys.stderr.write(note.text(lang) + "\n")
 
 
 @exercises_app.command("migrate")

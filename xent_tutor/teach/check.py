@@ -112,14 +112,15 @@ def _field(path: tuple) -> str:
 
 
 def _languages(data: dict, at) -> list[Problem]:
-    """Every text (title, teaches, each hint) in the same languages."""
+    """A note (not an error: either language may be left out) for a text missing a language others have."""
     texts = [((f,), data[f]) for f in TEXT_FIELDS] + [(("hints", i), h) for i, h in enumerate(data["hints"])]
     used = sorted(set().union(*(set(v) for _, v in texts)))
     out = []
     for where, value in texts:
         missing = [lang for lang in used if lang not in value]
         if missing:
-            out.append(at(where, "check.languages", {"field": _field(where), "missing": ", ".join(missing)}))
+            params = {"field": _field(where), "missing": ", ".join(missing)}
+            out.append(at(where, "check.languages", params, error=False))
     return out
 
 
@@ -139,7 +140,7 @@ def _computed(data: dict, at) -> list[Problem]:
         return [_input_problem(e, at)]
     result = explain(problem)
     loss = float(result.loss)
-    out = []
+    out = [at(("logits",), "check.one_class", error=False)] if problem.num_classes == 1 else []
     if not math.isfinite(loss):
         out.append(at(("answer",), "check.answer_not_finite", {"loss": loss}))
     elif abs(round(loss, 4) - data["answer"]) > 1e-9:

@@ -32,7 +32,7 @@ def build(
     difficulty: str | None = None,
     order: int | None = None,
 ) -> dict[str, Any]:
-    """A format-2 exercise: the given texts in `lang` (else generated in every language), answer and stages."""
+    """A format-2 exercise: each text generated in every language except where the teacher gave `lang`'s."""
     if logits.size > MAX_VALUES:
         raise XentError("new_too_big", "logits", size=logits.size, max=MAX_VALUES)
     problem = make_problem(logits, labels, Options.from_dict(options))
@@ -46,23 +46,28 @@ def build(
     lists = {"logits": _plain(logits), "labels": _plain(labels), "options": options}
     data["difficulty"] = difficulty or guess_difficulty(problem)
     data["concepts"] = implied_concepts({**lists, "logits": logits.tolist()})
-    langs = [lang] if (title or teaches or hints) else list(LANGS)
     qp = QuizProblem(lists["logits"], lists["labels"], options)
     step = make_steps(qp, "final")[-1]
     stages = stage_values(result)
-    data["title"] = {
-        g: title or t("new.title", g, rows=problem.num_samples, classes=problem.num_classes) for g in langs
-    }
-    data["teaches"] = {g: teaches or _teaches(data["concepts"], g) for g in langs}
+    data["title"] = {g: title if title and g == lang else _title(problem, g) for g in LANGS}
+    data["teaches"] = {g: teaches if teaches and g == lang else _teaches(data["concepts"], g) for g in LANGS}
     data.update(lists)
     data["answer"] = round(loss, 4)
     data["stages"] = stages
     if hints:
         data["hints"] = [{lang: h} for h in hints]
     else:
-        data["hints"] = [{g: t(step.formula, g) for g in langs}, {g: _worked(stages, step.filled, g) for g in langs}]
+        data["hints"] = [{g: t(step.formula, g) for g in LANGS}, {g: _worked(stages, step.filled, g) for g in LANGS}]
     data["source"] = f"xent exercises new (xent {__version__}, float64 with PyTorch's formulas)"
     return data
+
+
+def _title(problem, lang: str) -> str:
+    """'Cross-entropy of 1 sample over 2 classes', with each count's noun in the right number."""
+    rows, classes = problem.num_samples, problem.num_classes
+    samples = t("new.samples_one" if rows == 1 else "new.samples", lang, n=rows)
+    kinds = t("new.classes_one" if classes == 1 else "new.classes", lang, n=classes)
+    return t("new.title", lang, samples=samples, classes=kinds)
 
 
 def _teaches(concepts: list[str], lang: str) -> str:
