@@ -334,7 +334,7 @@ def test_control_characters_in_a_csv_cell_are_escaped(tmp_path):
 
 def test_control_characters_in_arguments_are_escaped():
     r = xent("explain", "--format", "\x1b[2J")
-    refused(r, "--format: unknown format '\\x1b[2J': choose table, json, markdown, value")
+    refused(r, "--format: unknown format '\\x1b[2J': choose table, json, markdown or value")
 
 
 def test_piped_quiz_echo_is_not_markup(tmp_path, monkeypatch):

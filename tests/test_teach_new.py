@@ -205,3 +205,23 @@ def test_every_new_file_passes_the_check_and_its_answer_is_the_quizs(case, lang)
     assert [p.text() for p in validate_text(dumps(data), "prop.json", "prop")] == []
     step = q.make_steps(q.QuizProblem(data["logits"], data["labels"], data["options"]), "final")[-1]
     assert q.check(step, data["answer"]).correct
+
+
+@pytest.mark.parametrize(
+    ("lang", "reduction", "format_"),
+    [
+        ("en", "--reduction: an exercise's reduction is mean (average) or sum (total), not 'none'",
+         "--format: unknown format 'x': choose table, csv or json"),
+        ("zh", "--reduction：练习的归约方式只能是 mean（求平均）或 sum（求和），不能是 'none'",
+         "--format：未知的格式 'x'：请选择 table、csv 或 json"),
+    ],
+)  # fmt: skip
+def test_a_wrong_choice_names_the_choices_as_a_reader_lists_them(home, lang, reduction, format_):
+    """Review 21: not "未知的格式 'none'：请选择 mean, sum" for a reduction."""
+    r = xent("exercises", "new", "--id", "z", "--lang", lang, "--logits", "[[1, 2]]", "--labels", "[1]",
+             "--reduction", "none")  # fmt: skip
+    assert r.exit_code == 2 and reduction in r.stderr and len(r.stderr.splitlines()) == 1
+    assert not (home / "z.json").exists()
+    (home / "a.csv").write_text("student,exercise,answer\n", "utf-8")
+    r = xent("grade", "a.csv", "--format", "x", "--lang", lang)
+    assert r.exit_code == 2 and format_ in r.stderr

@@ -196,7 +196,7 @@ def explain(
     _set_lang(lang)
     _use_exercises(folders)
     if fmt not in FORMATS:
-        raise XentError("bad_format", "format", value=fmt, choices=", ".join(FORMATS))
+        raise XentError("bad_format", "format", value=fmt, choices=FORMATS)
     if not 0 <= precision <= 17:
         raise XentError("bad_precision", "precision", value=precision)
     if rows is not None and rows < 1:
@@ -515,7 +515,7 @@ def quiz(
     if rounds is not None and rounds < 1:
         raise XentError("bad_rounds", "rounds", value=rounds)
     if fmt not in ("table", "json"):
-        raise XentError("bad_format", "format", value=fmt, choices="table, json")
+        raise XentError("bad_format", "format", value=fmt, choices=("table", "json"))
     if seed is not None and seed < 0:
         raise XentError("bad_seed", "seed", value=seed)
     if seed is not None and exercise is not None:
@@ -649,7 +649,7 @@ def exercises_new(
     if not re.fullmatch(exercise_schema()["properties"]["id"]["pattern"], ex_id):
         raise XentError("new_bad_id", "id", value=ex_id)
     if reduction not in ("mean", "sum"):
-        raise XentError("bad_format", "reduction", value=reduction, choices="mean, sum")
+        raise XentError("new_reduction", "reduction", value=reduction)
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if order is not None and order < 1:
@@ -736,7 +736,7 @@ def grade(
     _use_exercises(folders)
     lang = _lang()
     if fmt not in ("table", "csv", "json"):
-        raise XentError("bad_format", "format", value=fmt, choices="table, csv, json")
+        raise XentError("bad_format", "format", value=fmt, choices=("table", "csv", "json"))
     try:
         data = typer.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
     except OSError as e:
@@ -799,7 +799,7 @@ def worksheet(
     _use_exercises(folders)
     lang = _lang()
     if fmt not in ws.FORMATS:
-        raise XentError("bad_format", "format", value=fmt, choices=", ".join(ws.FORMATS))
+        raise XentError("bad_format", "format", value=fmt, choices=ws.FORMATS)
     if difficulty not in DIFFICULTIES:
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if not 1 <= count <= ws.MAX_COUNT:

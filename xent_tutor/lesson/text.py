@@ -86,9 +86,19 @@ def _params(params: dict[str, object], lang: str) -> dict[str, object]:
         out["at"] = sample_at(out["at"], lang)
     if "src" in out:
         out["src"] = t("err.src", lang, src=out["src"]) if out["src"] else ""
+    if isinstance(out.get("choices"), list | tuple):
+        out["choices"] = either(out["choices"], lang)
     if "classes" not in out and "top" in out:
         out["classes"] = int(out["top"]) + 1  # type: ignore[call-overload]
     return out
+
+
+def either(items: list | tuple, lang: str = DEFAULT_LANG) -> str:
+    """'a, b or c' in English, 'a、b 或 c' in Chinese."""
+    items = [printable(str(i)) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return t("list.or", lang, rest=t("list.sep", lang).join(items[:-1]), last=items[-1])
 
 
 def message(err: XentError, lang: str = DEFAULT_LANG) -> str:
