@@ -8,6 +8,7 @@ import os
 import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
+from zh_rules import punctuation_problems, stray_words
 
 from xent_tutor.cli import app
 from xent_tutor.practice.exercises import SCHEMA_FILE
@@ -123,7 +124,7 @@ def test_check_reports_each_file_with_line_and_column(klass):
     assert lines == [
         f"{klass / 'article-exercise.json'}:3:9: error: the id 'article-exercise' is already used by "
         f"{ROOT / 'exercises' / 'article-exercise.json'}",
-        f"{klass / 'broken.json'}:4:3: error: not valid JSON: Expecting ',' delimiter",
+        f"{klass / 'broken.json'}:4:3: error: not valid JSON: a ',' was expected here, between two items",
         f"{klass / 'uniform-two.json'}: ok",
         f"{klass / 'wrong-answer.json'}:{wrong[0]}:{wrong[1]}: error: answer 0.7 is wrong: the loss is 0.6931471806, 0.6931 to 4 decimals",
         "4 file(s) checked, 3 with errors",
@@ -134,6 +135,39 @@ def test_check_in_chinese(klass):
     r = xent("exercises", "check", klass / "wrong-answer.json", "--lang", "zh")
     assert r.exit_code == 2
     assert "错误：答案 0.7 不对：损失是 0.6931471806，保留 4 位小数为 0.6931" in r.stdout
+
+
+BAD_JSON = [
+    (
+        "hello",
+        "1:1",
+        "a value (number, text, list or object) was expected here",
+        "此处应当是一个值（数字、文本、列表或对象）",
+    ),
+    ('{"id": "b",}', "1:12", "a field name in double quotes was expected here", "此处应当是用双引号括起的字段名"),
+    ('{"id" 1}', "1:7", "a ':' was expected here", "此处应当是字段名与值之间的 ':'"),
+    ('{\n "a": "x', "2:7", "a text that starts here has no closing double quote", "从此处开始的文本缺少结尾的双引号"),
+    ('{"a": "x\\q"}', "1:9", "an unknown escape after a backslash", "此处反斜杠后的转义无效"),
+    ("{} {}", "1:4", "more text after the exercise object ends", "练习对象结束后还有多余的内容"),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "en", "zh"), BAD_JSON)
+def test_a_json_mistake_is_told_in_the_teachers_language(tmp_path, text, where, en, zh):
+    """Review 22: not the parser's English ('Expecting value') inside a Chinese line."""
+    (tmp_path / "f.json").write_text(text, "utf-8")
+    r = xent("exercises", "check", tmp_path / "f.json")
+    assert r.exit_code == 2 and f"f.json:{where}: error: not valid JSON: {en}" in r.stdout
+    r = xent("exercises", "check", tmp_path / "f.json", "--lang", "zh")
+    assert r.exit_code == 2 and f"f.json:{where}：错误：不是合法的 JSON：{zh}" in r.stdout
+    line = r.stdout.splitlines()[0].split("错误：", 1)[1]
+    assert punctuation_problems(line) + stray_words(line) == []
+
+
+def test_a_file_that_is_not_utf8_is_named_so(tmp_path):
+    (tmp_path / "f.json").write_bytes(b"\xff\xfe{}")
+    r = xent("exercises", "check", tmp_path / "f.json", "--lang", "zh")
+    assert r.exit_code == 2 and "f.json:1:1：错误：无法读取文件：不是 UTF-8 文本" in r.stdout
 
 
 def test_check_a_good_file_exits_0(klass):
@@ -231,11 +265,13 @@ def test_stored_stages_are_recomputed():
 
 
 def test_unreadable_and_not_an_object(tmp_path):
-    assert "cannot read the file" in validate_file(tmp_path / "none.json")[0].text()
+    assert "cannot read the file: no such file" in validate_file(tmp_path / "none.json")[0].text()
+    assert "无法读取文件：文件不存在" in validate_file(tmp_path / "none.json")[0].text("zh")
     os.mkfifo(tmp_path / "pipe.json")  # would block a plain read
     assert "not a regular file" in validate_file(tmp_path / "pipe.json")[0].text()
     (tmp_path / "huge.json").write_bytes(b" " * (2 << 20))
     assert "larger than 1 MiB" in validate_file(tmp_path / "huge.json")[0].text()
+    assert "大于 1 兆字节（MiB）" in validate_file(tmp_path / "huge.json")[0].text("zh")
     assert "one JSON object" in problems("[1, 2]")[0][2]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -24,6 +25,13 @@ TEXT_FIELDS = ("title", "teaches")
 OPTION_WHERE = ("weight", "ignore_index", "label_smoothing", "reduction")
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a file cannot be read, as a catalogue key (worded in the learner's language when printed)."""
+
+    key: str
+
+
 @dataclass
 class Problem:
     """One problem in an exercise file, at a line and column; a note does not fail the check."""
@@ -41,6 +49,8 @@ class Problem:
         params = dict(self.params)
         if isinstance(params.get("err"), XentError):
             params["err"] = message(params["err"], lang)
+        if isinstance(params.get("reason"), Reason):
+            params["reason"] = t(params["reason"].key, lang, mib=MAX_BYTES >> 20)
         where = f"{self.file}:{self.line}:{self.column}"
         return t("check.line", lang, where=where, kind=kind, text=t(self.key, lang, **params))
 
@@ -56,16 +66,46 @@ def validate_file(path: Path | str) -> list[Problem]:
     path = Path(path)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
-            raise ValueError("not a regular file")
+            raise ValueError("not_regular")
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
-            raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
+            raise ValueError("too_big")
         text = raw.decode("utf-8")
     except (OSError, ValueError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        return [Problem(str(path), 1, 1, "check.unreadable", {"reason": reason})]
+        return [Problem(str(path), 1, 1, "check.unreadable", {"reason": _unreadable(e)})]
     return validate_text(text, str(path), path.stem)
+
+
+# The reasons a teacher may meet, in words (json's and the OS's own messages are English only).
+JSON_REASONS = (
+    ("Expecting value", "value"),
+    ("Expecting property name", "name"),
+    ("Expecting ':' delimiter", "colon"),
+    ("Expecting ',' delimiter", "comma"),
+    ("Unterminated string", "unterminated"),
+    ("Invalid control character", "control"),
+    ("Invalid \\", "escape"),
+    ("Extra data", "extra"),
+    ("Illegal trailing comma", "trailing_comma"),
+)
+OS_REASONS = {errno.ENOENT: "missing", errno.EACCES: "denied", errno.EISDIR: "folder"}
+
+
+def _syntax(msg: str) -> Reason:
+    for start, word in JSON_REASONS:
+        if msg.startswith(start):
+            return Reason("check.json." + word)
+    return Reason("check.json.other")
+
+
+def _unreadable(e: Exception) -> Reason | str:
+    if isinstance(e, UnicodeDecodeError):
+        return Reason("check.why.not_utf8")
+    if isinstance(e, OSError):
+        word = OS_REASONS.get(e.errno or 0)
+        return Reason("check.why." + word) if word else (e.strerror or str(e))
+    return Reason("check.why." + str(e))  # raised above with a catalogue word
 
 
 def validate_text(text: str, name: str, stem: str | None = None) -> list[Problem]:
@@ -73,9 +113,9 @@ def validate_text(text: str, name: str, stem: str | None = None) -> list[Problem
     try:
         data, pos = jsonpos.parse(text)
     except json.JSONDecodeError as e:
-        return [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": e.msg})]
+        return [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": _syntax(e.msg)})]
     except RecursionError:
-        return [Problem(name, 1, 1, "check.syntax", {"reason": "nested too deeply"})]
+        return [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.deep")})]
 
     def at(where: tuple, key: str, params: dict | None = None, error: bool = True, on_key: bool = False) -> Problem:
         line, col = pos.at(where, key=on_key)
