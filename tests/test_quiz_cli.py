@@ -295,3 +295,12 @@ def test_skips_are_not_blamed_the_wrong_finals_are(pfile):
     out = flat(r.stdout)
     assert "Most wrong tries: the final loss (3)." in out and "xent quiz --stage loss" in out
     assert "5 skipped" in out and "1 revealed" in out and "0 right first try" in out
+
+
+def test_rounds_on_the_path_take_the_next_unsolved_exercises(pfile):
+    r = xent("quiz", "--rounds", "2", "--mode", "final", input="0.6156\n0.4076\n")
+    out = flat(r.stdout)
+    assert "Problem 1 of 2" in out and "exercise article-binary" in out
+    assert "Problem 2 of 2" in out and "exercise unbatched-sample" in out
+    assert "Next on the path: 3. uniform-prediction" in out
+    assert json.loads(pfile.read_text())["solved"] == ["article-binary", "unbatched-sample"]

@@ -7,7 +7,7 @@ import re
 import secrets
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,11 +133,12 @@ class Plan:
     rounds: int = 1
     stage: str | None = None  # drill this stage only
     on_path: bool = False  # the exercise was chosen as the first unsolved one of the path
+    path: list[str] = field(default_factory=list)  # with --rounds N on the path: the next N unsolved ones
 
 
 def choose(exercise: str | None, seed: int | None, difficulty: str | None, random: bool, stage: str | None,
            rounds: int | None, mode: str, progress_path: Path) -> tuple[Plan, str | None]:  # fmt: skip
-    """The session's plan from the options; with none, the first unsolved exercise of the path."""
+    """The session's plan from the options; with none, the first unsolved exercise(s) of the path."""
     chosen_rounds = rounds if rounds is not None else (5 if stage else 1)
     plan = Plan(exercise, seed, difficulty or "easy", mode, chosen_rounds, stage)
     if exercise is not None or random or stage or seed is not None or difficulty is not None:
@@ -147,6 +148,7 @@ def choose(exercise: str | None, seed: int | None, difficulty: str | None, rando
     todo = [ex for ex in path_order() if ex.id not in solved]
     if todo:
         plan.exercise, plan.on_path = todo[0].id, True
+        plan.path = [ex.id for ex in todo[:chosen_rounds]]
         return plan, note
     return plan, "path_done"
 
@@ -159,10 +161,11 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
     started = time.monotonic()
     problems: list[str] = []
     code = 0
-    count = 1 if plan.exercise is not None else plan.rounds
+    ids = plan.path or ([plan.exercise] if plan.exercise is not None else [None] * plan.rounds)
+    count = len(ids)
     work = []
-    for number in range(1, count + 1):
-        qp = _problem(plan.exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
+    for number, exercise in enumerate(ids, 1):
+        qp = _problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
         steps = q.make_steps(qp, plan.mode) if plan.stage is None else [q.drill_step(qp, plan.stage)]
         work.append((qp, steps))
         tally.planned += len(steps)
