@@ -16,9 +16,11 @@ pexpect = pytest.importorskip("pexpect")
 def spawn(tmp_path, *args, lang="en"):
     env = dict(os.environ, XENT_PROGRESS_FILE=str(tmp_path / "progress.json"), COLUMNS="200", NO_COLOR="1")
     child = pexpect.spawn(
-        sys.executable, ["-m", "xent_tutor", "quiz", "--lang", lang, *args], env=env, encoding="utf-8", timeout=20,
+        sys.executable, ["-m", "xent_tutor", "quiz", "--lang", lang, *args], env=env, encoding="utf-8", timeout=60,
         dimensions=(50, 200),
     )  # fmt: skip
+    # Text typed before the line editor takes the terminal can be flushed by it: give it time.
+    child.delaybeforesend = 0.3
     if os.environ.get("XENT_PTY_LOG"):
         child.logfile_read = open(os.environ["XENT_PTY_LOG"], "a")  # noqa: SIM115
     return child
