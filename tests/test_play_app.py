@@ -16,7 +16,7 @@ from textual import events
 from typer.testing import CliRunner
 
 from xent_tutor.cli import app as cli_app
-from xent_tutor.engine.core import explain, make_problem
+from xent_tutor.engine.core import Options, explain, make_problem
 from xent_tutor.lesson.layout import fmt
 from xent_tutor.play.app import PlayApp
 from xent_tutor.play.save import explain_command
@@ -60,7 +60,7 @@ def check_panels_match_core(app: PlayApp, logits, labels, options) -> None:
             assert fmt(tr.logits[i, k], 4) in grid
         if not tr.ignored[i]:
             assert fmt(tr.p_true[i], 4) in grid and fmt(tr.neg_log_p[i], 4) in grid
-    if len(tr.rows) <= 2:  # at 80×24 the grid has room for every row's gradient
+    if len(tr.rows) <= 2 and "∂L/∂z" in grid:  # at 80×24 every row's gradient, unless the explanation needs room
         assert grid.count("∂L/∂z") == len(tr.rows)
         for v in tr.grad.ravel():
             assert fmt(v, 4) in grid
@@ -241,6 +241,7 @@ def test_e_then_q_returns_the_explain_command():
 
 def test_page_down_scrolls_a_long_explanation():
     app = make_app()
+    size = (80, 14)  # at 80×24 it would show whole
 
     async def script(pilot):
         await pilot.press("m", "g")
@@ -254,7 +255,7 @@ def test_page_down_scrolls_a_long_explanation():
         await pilot.pause()
         assert box.scroll_y == 0
 
-    run(app, script)
+    run(app, script, size)
 
 
 def test_question_mark_shows_the_keys_and_hides_them_again():
@@ -362,8 +363,9 @@ def words_fit(app: PlayApp) -> None:
     words = app.query_one("#words")
     assert box.max_scroll_y == 0, str(words.content)
     assert words.region.right <= 80 and words.region.bottom <= box.region.bottom
-    lines = str(words.content).splitlines()
-    assert all(cell_len(x) <= words.region.width for x in lines), lines
+    wrapped = words.content.wrap(Console(width=80), words.region.width)
+    assert len(wrapped) <= words.region.height <= box.region.height, str(words.content)
+    assert all(cell_len(str(x)) <= words.region.width for x in wrapped)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -375,5 +377,55 @@ def test_the_keys_screen_fits_80_by_24_whole(lang):
         await pilot.pause()
         words_fit(app)
         assert shown(app, "#words").splitlines()[-1].startswith("q")
+
+    run(app, script)
+
+
+REVIEWED = ["--logits", "[[2.0,0.5,-1.0],[0.1,0.2,3.0]]", "--labels", "[0,2]", "--weight", "[1,2,0.5]"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("exercise", ["article-exercise", "batch-mean", "uniform-prediction", "huge-logits"])
+def test_every_explanation_shows_whole_at_80_by_24(lang, exercise, tmp_path):
+    app = make_app(exercise, lang, save_dir=tmp_path)
+
+    async def script(pilot):
+        for keys in (["m", "w", "g"], ["g"], ["s"], ["e"], ["minus"], ["l", "g"], ["r", "g"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            fits(app)
+            words_fit(app)
+
+    run(app, script)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_reviewed_weighted_smoothed_step_shows_whole_and_save_replaces_it(lang, tmp_path):
+    w = np.array([1, 2, 0.5])
+    problem = make_problem(
+        np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]), np.array([0, 2]), Options("mean", w, -100, 0.1)
+    )
+    app = make_app(lang=lang, save_dir=tmp_path, problem=problem)
+
+    async def script(pilot):
+        await pilot.press("g")
+        await pilot.pause()
+        fits(app)
+        words_fit(app)
+        text = shown(app, "#words").replace("\n", "" if lang == "zh" else " ")
+        assert text.rstrip().endswith(".") or text.rstrip().endswith("。")
+        assert ("The loss is" if lang == "en" else "现在的损失比它高") in text  # the last sentence, whole
+        await pilot.press("s")
+        await pilot.pause()
+        words_fit(app)
+        saved = shown(app, "#words")
+        assert saved.startswith("Saved as an exercise" if lang == "en" else "已保存为练习")
+        assert ("Step 1" if lang == "en" else "第 1 步") not in saved
+        await pilot.press("g", "right")  # after a step the explanation has the room; a move gives it back to the row
+        await pilot.pause()
+        words_fit(app)
+        assert app.query_one("#row").display and shown(app, "#words").startswith(
+            "Selected" if lang == "en" else "已选择"
+        )
 
     run(app, script)

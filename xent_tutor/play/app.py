@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+from rich.console import Console
+from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -22,6 +24,11 @@ from .words import sentences
 TICK = 0.12  # seconds between steps while G runs
 STILL = 1e-10  # G stops when a step changes the loss by less than this
 GRID_GRAD_LINES = 19  # the other panels' lines: the grid shows each row's gradient when 2N + this fit
+
+
+def lines(text: Text, width: int) -> int:
+    """How many lines a panel's text takes at this width."""
+    return len(text.wrap(Console(width=max(width, 1)), max(width, 1)))
 
 
 class LogitGrid(Static):
@@ -95,6 +102,7 @@ class PlayApp(App[str | None]):
         self.showing_help = False
         self.timer = None
         self.extra: list[str] = []  # sentences that are not about the numbers (saved, command)
+        self.alone = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -112,36 +120,58 @@ class PlayApp(App[str | None]):
         self.call_after_refresh(self.refresh_panels)  # the grid and the Chinese line breaks follow the width
 
     def refresh_panels(self) -> None:
-        """Redraw every panel from the state."""
+        """Redraw every panel from the state; the explanation shows whole, so panels make room for it."""
         s, lang = self.state, self.lang
+        width, height = self.size.width, self.size.height
         self.query_one("#status", Static).update(view.status(s, lang))
-        grads = self.size.height >= 2 * s.num_rows + GRID_GRAD_LINES
-        grid = view.grid(s, lang, width=self.size.width, grads=grads)
+        said = self.extra + ([] if self.alone else sentences(s, lang))
+        body = view.help_text(lang) if self.showing_help else view.words(said, lang, width - 1)
+        row, loss = view.row_panel(s, lang, width=width), view.loss_panel(s, lang)
+        show_row = not self.showing_help
+        grads = height >= 2 * s.num_rows + GRID_GRAD_LINES
+        grid = view.grid(s, lang, width=width, grads=grads)
+
+        def room() -> int:  # lines left for the explanation: status, grid, margins, keys and the panels shown
+            used = 3 + lines(grid.text, width)
+            used += (1 + lines(row, width) if show_row else 0) + (0 if self.showing_help else lines(loss, width))
+            return height - used
+
+        need = lines(body, width - 1)
+        if need > room() and grads:  # first the grid's gradient lines (the row panel shows the selected row's)
+            grads = False
+            grid = view.grid(s, lang, width=width, grads=False)
+        if need > room():
+            show_row = False
         widget = self.query_one("#grid", LogitGrid)
         widget.columns, widget.rows_y = grid.columns, grid.rows_y
         widget.update(grid.text)
-        self.query_one("#row", Static).update(view.row_panel(s, lang, width=self.size.width))
-        self.query_one("#loss", Static).update(view.loss_panel(s, lang))
-        self.query_one("#row", Static).display = not self.showing_help
+        self.query_one("#row", Static).update(row)
+        self.query_one("#loss", Static).update(loss)
+        self.query_one("#row", Static).display = show_row
         self.query_one("#loss", Static).display = not self.showing_help
-        said = self.extra + sentences(s, lang)
-        body = view.help_text(lang) if self.showing_help else view.words(said, lang, self.size.width - 1)
         self.query_one("#words", Static).update(body)
         self.query_one("#keys", Static).update(view.keys_line(lang, self.timer is not None))
 
-    def _did(self, extra: list[str] | None = None) -> None:
+    def _did(self, extra: list[str] | None = None, alone: bool = False) -> None:
+        """Redraw after a key; `alone`: the extra sentences replace the explanation of the last change."""
         self.extra = extra or []
+        self.alone = alone
         self.showing_help = False
         self.refresh_panels()
 
     def select_cell(self, row: int, col: int) -> None:
         """Select the logit under a click."""
         self.state.select(row, col)
-        self._did()
+        self._selected()
 
     def action_move(self, d_row: int, d_col: int) -> None:
         self.state.move(d_row, d_col)
-        self._did()
+        self._selected()
+
+    def _selected(self) -> None:
+        # A short line, so that the selected row's panel has room (the last change's explanation may be long).
+        cell = t("play.cell", self.lang, row=self.state.row + 1, col=self.state.col)
+        self._did([t("play.selected", self.lang, cell=cell)], alone=True)
 
     def action_nudge(self, sign: int) -> None:
         self.state.nudge(sign)
@@ -200,16 +230,16 @@ class PlayApp(App[str | None]):
         try:
             path, data = save_exercise(self.state, self.save_dir)
         except OSError as e:
-            self._did([t("play.save_failed", self.lang, reason=str(e))])
+            self._did([t("play.save_failed", self.lang, reason=str(e))], alone=True)
             return
         except XentError as e:
-            self._did([message(e, self.lang)])
+            self._did([message(e, self.lang)], alone=True)
             return
-        self._did([t("play.saved", self.lang, path=str(path), answer=data["answer"])])
+        self._did([t("play.saved", self.lang, path=str(path), answer=data["answer"])], alone=True)
 
     def action_command(self) -> None:
         self.print_command = not self.print_command
-        self._did([t("play.command_on" if self.print_command else "play.command_off", self.lang)])
+        self._did([t("play.command_on" if self.print_command else "play.command_off", self.lang)], alone=True)
 
     def action_scroll_words(self, direction: int) -> None:
         box = self.query_one("#words-box", VerticalScroll)
