@@ -128,6 +128,13 @@ def test_one_tolerance_rule_at_every_stage(pid, s):
     assert not q.check(s, min(exact, s.chained) - 0.00011).correct
 
 
+def half_up(text: str, d: int) -> str:
+    """Rounding as a learner does it by hand, from the written digits."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(text).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
+
+
 @pytest.mark.parametrize("pid, s", _all_steps())
 def test_under_rounded_right_number_is_asked_again_at_every_stage(pid, s):
     exact = torch_value(pid, s)
@@ -136,9 +143,46 @@ def test_under_rounded_right_number_is_asked_again_at_every_stage(pid, s):
         if abs(float(text) - exact) <= q.TOL:
             continue  # the rounded number is already within the rule
         v = q.check(s, float(text), text)
-        assert v.rounded and not v.correct, (text, v)
-        assert q.describe(v, "en") == f"{text} is right, but give 4 decimals (you gave {d}) and try again."
-        assert f"{text} 是对的，但请保留 4 位小数（你只给了 {d} 位）" in q.describe(v, "zh")
+        assert v.rounded and v.kind == "rounded" and not v.correct, (text, v)
+        full = v.params["expected"]  # the exact value, or the one worked from 4-decimal steps
+        assert float(full) == pytest.approx(exact, abs=2e-4) and half_up(full, d) == text
+        assert q.describe(v, "en") == f"{text} is {full} rounded to {d} decimals: give 4 decimals and try again."
+        assert q.describe(v, "zh") == f"{text} 是 {full} 四舍五入到 {d} 位小数的结果：请保留 4 位小数，再试一次。"
+        assert q.describe(v, "en", "grade") == f"{text} is {full} rounded to {d} decimals; 4 decimals are required."
+        assert "再试" not in q.describe(v, "zh", "grade") and "try again" not in q.describe(v, "en", "grade")
+
+
+@pytest.mark.parametrize("pid, s", _all_steps())
+def test_a_cut_right_number_is_close_not_right(pid, s):
+    exact = torch_value(pid, s)
+    for d in (2, 3):
+        cut = f"{math.trunc(exact * 10**d) / 10**d:.{d}f}"
+        values = [exact] + ([s.chained] if s.chained is not None else [])
+        if any(f"{x:.{d}f}" == cut for x in values) or abs(float(cut) - exact) <= q.TOL:
+            continue  # cutting and rounding agree here, or the cut number is within the rule
+        v = q.check(s, float(cut), cut)
+        assert v.kind == "cut" and v.rounded and not v.correct, (cut, v)
+        full, rounded = v.params["expected"], v.params["rounded"]
+        assert rounded == half_up(full, d) != cut
+        en, zh = q.describe(v, "en"), q.describe(v, "zh")
+        assert en.startswith(
+            f"{cut} is close: {full} cut to {d} decimals, not rounded ({d} decimals rounded give {rounded})"
+        )
+        assert "right" not in en and "对" not in zh
+        assert zh.startswith(
+            f"{cut} 很接近：它是把 {full} 截断到 {d} 位小数，而不是四舍五入（四舍五入到 {d} 位是 {rounded}）"
+        )
+        assert "try again" not in q.describe(v, "en", "grade") and "再试" not in q.describe(v, "zh", "grade")
+
+
+def test_article_binary_0615_is_cut_not_rounded():
+    loss = step("article-binary", "loss")  # true loss 0.61556..., 3 decimals rounded: 0.616
+    v = q.check(loss, 0.615, "0.615")
+    assert v.kind == "cut" and q.describe(v, "en", "grade") == (
+        "0.615 is close: 0.6156 cut to 3 decimals, not rounded (3 decimals rounded give 0.616); "
+        "4 decimals, rounded, are required."
+    )
+    assert q.check(loss, 0.616, "0.616").kind == "rounded"
 
 
 def test_article_tolerance_examples_from_the_issue():
@@ -232,6 +276,16 @@ DIAGNOSES = [
      "没有标签平滑|ε = 0.1"),
     (A, "loss", None, lambda r: (-r["log_p"][0][1] - r["log_p"][1][0]) / 2, "wrong_class", "most likely wrong class",
      "错误类别"),
+    (A, "loss", None, lambda r: (-r["log_p"][0][1] + r["sample"][1]) / 2, "wrong_class_row",
+     "-ln p of class 1 in row 1 (0.6834)|row 1's label is class 0, whose -ln p is 0.7030",
+     "第 1 行用了类别 1 的 -ln p（0.6834）|第 1 行的标签是类别 0，它的 -ln p 是 0.7030"),
+    (A, "loss", None, lambda r: (r["sample"][0] - r["log_p"][1][0]) / 2, "wrong_class_row",
+     "-ln p of class 0 in row 2 (0.7003)|row 2's label is class 1, whose -ln p is 0.6860",
+     "第 2 行用了类别 0 的 -ln p（0.7003）|第 2 行的标签是类别 1，它的 -ln p 是 0.6860"),
+    ("class-weights", "loss", None, lambda r: (r["per_sample_none"][0] + r["per_sample_none"][1]
+                                               - 3 * r["log_p"][2][0]) / 7, "wrong_class_row",
+     "-ln p of class 0 in row 3|row 3's label is class 1, whose -ln p is 0.9741",
+     "第 3 行用了类别 0 的 -ln p|第 3 行的标签是类别 1，它的 -ln p 是 0.9741"),
     (A, "loss", None, lambda r: (r["p"][0][0] + r["p"][1][1]) / 2, "mean_of_p", "combines the probabilities p",
      "合并的是概率 p"),
     ("soft-labels", "loss", None, lambda r: -r["log_p"][0][0], "argmax_target", "most likely target class|-Σ_c t_c·ln p_c",
@@ -255,7 +309,7 @@ def test_diagnosis_names_the_number_and_what_to_do(pid, stage, row, answer, kind
 
 
 def test_every_mistake_kind_is_covered_by_the_table():
-    assert {d[4] for d in DIAGNOSES} | {"rounded"} == set(q.MISTAKE_KINDS)
+    assert {d[4] for d in DIAGNOSES} | {"rounded", "cut"} == set(q.MISTAKE_KINDS)
 
 
 def test_a_mistake_worked_from_rounded_numbers_is_still_named():

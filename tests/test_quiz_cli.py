@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 
@@ -84,7 +85,7 @@ def test_show_reveals_exactly_the_quantity_asked(pfile):
 
 def test_under_rounded_answer_is_asked_again_and_full_width_digits_read(pfile):
     r = xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="0.69\n０．６９４５\n")
-    assert "0.69 is right, but give 4 decimals (you gave 2) and try again." in flat(r.stdout)
+    assert "0.69 is 0.6945 rounded to 2 decimals: give 4 decimals and try again." in flat(r.stdout)
     assert "✓ Right" in r.stdout and "1 right first try" in r.stdout
 
 
@@ -160,7 +161,7 @@ def test_random_rounds_are_reproducible(pfile):
         ("0.6945", 0, "right"),
         ("(0.7030+0.6860)/2", 0, "right"),
         ("0.69451", 0, "right"),
-        ("0.69", 1, "0.69 is right, but give 4 decimals"),
+        ("0.69", 1, "0.69 is 0.6945 rounded to 2 decimals; 4 decimals are required."),
         ("1.389", 1, "1.389 is the sum of the samples' losses; reduction='mean' divides it by N = 2."),
         ("0.6860", 1, "0.6860 is row 2's loss alone"),
         ("-0.6945", 1, "wrong sign"),
@@ -172,6 +173,33 @@ def test_grading_exit_codes(pfile, answer, code, fragment):
     assert r.exit_code == code
     assert fragment in r.stdout
     assert not pfile.exists()  # grading does not touch the learner's progress
+
+
+# One-shot grading: no "try again", a cut number is close (never right), the number echoed as typed.
+GRADE_WORDS = [
+    ("article-exercise", "0.69", "wrong: 0.69, expected 0.6945", "0.69 is 0.6945 rounded to 2 decimals; 4 decimals are required.",
+     "错误：0.69，期望 0.6945", "0.69 是 0.6945 四舍五入到 2 位小数的结果；要求保留 4 位小数。"),
+    ("article-binary", "0.615", "wrong: 0.615, expected 0.6156",
+     "0.615 is close: 0.6156 cut to 3 decimals, not rounded (3 decimals rounded give 0.616); 4 decimals, rounded, are required.",
+     "错误：0.615，期望 0.6156",
+     "0.615 很接近：它是把 0.6156 截断到 3 位小数，而不是四舍五入（四舍五入到 3 位是 0.616）；要求四舍五入保留 4 位小数。"),
+    ("article-exercise", "1.389", "wrong: 1.389, expected 0.6945", "1.389 is the sum of the samples' losses",
+     "错误：1.389，期望 0.6945", "1.389 是各样本损失之和"),
+    ("article-exercise", "0.5", "wrong: 0.5, expected 0.6945",
+     "0.5 does not match this step; check your working against this: ", "错误：0.5，期望 0.6945", "0.5 与这一步的值不符"),
+    ("article-exercise", "(0.6834+0.6860)/2", "wrong: 0.6847, expected 0.6945",
+     "0.6847 uses -ln p of class 1 in row 1 (0.6834); row 1's label is class 0, whose -ln p is 0.7030.",
+     "错误：0.6847，期望 0.6945", "0.6847 在第 1 行用了类别 1 的 -ln p（0.6834）；第 1 行的标签是类别 0，它的 -ln p 是 0.7030。"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("exercise, answer, en1, en2, zh1, zh2", GRADE_WORDS)
+def test_one_shot_grading_words(exercise, answer, en1, en2, zh1, zh2):
+    for lang, first, second in (("en", en1, en2), ("zh", zh1, zh2)):
+        r = xent("quiz", "--exercise", exercise, "--answer", answer, "--lang", lang)
+        lines = r.stdout.splitlines()
+        assert r.exit_code == 1 and lines[0] == first and lines[1].startswith(second), r.stdout
+        assert not re.search(r"try again|再试|is right|是对的", r.stdout)
 
 
 def test_grading_json():
@@ -304,3 +332,57 @@ def test_rounds_on_the_path_take_the_next_unsolved_exercises(pfile):
     assert "Problem 2 of 2" in out and "exercise unbatched-sample" in out
     assert "Next on the path: 3. uniform-prediction" in out
     assert json.loads(pfile.read_text())["solved"] == ["article-binary", "unbatched-sample"]
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("en", "The other samples' -ln p are given, each with its class weight not yet applied (row: -ln p (w)): "
+               "3: 0.9741 (w = 3)."),
+        ("zh", "其余样本的 -ln p 已经给出，尚未乘以各自的类别权重 w：第 3 行 0.9741（w = 3）。"),
+    ],
+)  # fmt: skip
+def test_weighted_final_gives_minus_ln_p_with_its_weight(pfile, lang, words):
+    # Row 3 of class-weights: logits [0.5, 0], label 1, w = 3: -ln p = ln(1 + e^0.5) = 0.9741 (its loss 3 × that).
+    assert f"{math.log(1 + math.exp(0.5)):.4f}" == "0.9741"
+    r = xent("quiz", "--exercise", "class-weights", "--lang", lang, input="skip\n" * 5 + "quit\n")
+    assert words in flat(r.stdout).replace("。 ", "。")
+    assert "losses are given" not in r.stdout and "损失已经给出" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    "lang, ignored",
+    [("en", "add nothing: row 2."), ("zh", "被忽略的行不计入（它们的标签等于 ignore_index）：第 2 行。")],
+)
+def test_ignored_rows_are_named_in_words_not_as_a_list(pfile, lang, ignored):
+    r = xent("quiz", "--exercise", "ignore-index", "--lang", lang, input="skip\n" * 6 + "quit\n")
+    assert ignored in flat(r.stdout) and "[2]" not in r.stdout and "行号" not in r.stdout
+
+
+def test_batch_given_rows_in_chinese_are_words(pfile):
+    r = xent("quiz", "--exercise", "batch-mean", "--lang", "zh", input="skip\n" * 5 + "show\nquit\n")
+    text = flat(r.stdout)
+    assert re.search(r"其余样本的损失已经给出：第 3 行 \d\.\d{4}。", text), text
+    assert re.search(r"各样本的损失：第 1 行 \d\.\d{4}、第 2 行 \d\.\d{4}、第 3 行 \d\.\d{4}；", text), text
+
+
+@pytest.mark.parametrize(
+    "lang, weakest, drill",
+    [
+        ("en", "Most wrong tries: -ln p (a sample's loss) (2).", "Drill it on fresh problems: xent quiz --stage neg_log_p"),
+        ("zh", "错误尝试最多的一步是-ln p（一个样本的损失），共 2 次。", "在新题上专项练习：xent quiz --stage neg_log_p"),
+    ],
+)  # fmt: skip
+def test_drill_advice_names_the_stage_with_the_most_wrong_tries(pfile, lang, weakest, drill):
+    # The row sum wrong once (its first try), the soft loss wrong twice: both lines name the soft loss.
+    answers = "skip\n2.7183\nskip\nskip\n0.5514\n0.2757\nskip\nquit\n"
+    r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input=answers)
+    text = flat(r.stdout)
+    assert weakest in text and drill in text and "--stage sum" not in text
+
+
+def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
+    r = xent("quiz", "--stage", "exp", "--seed", "5", "--rounds", "1", input="quit\n")
+    assert "(xent quiz --seed 5 --difficulty easy --stage exp --rounds 1 repeats it)" in flat(r.stdout)
+    r = xent("quiz", "--stage", "exp", "--seed", "5", "--rounds", "1", "--lang", "zh", input="quit\n")
+    assert "（xent quiz --seed 5 --difficulty easy --stage exp --rounds 1 可以重做这道题）" in flat(r.stdout)

@@ -167,7 +167,7 @@ def test_right_but_under_rounded_is_its_own_kind(home):
         ("wrong", "rounded", "loss"),
         ("right", None, "p_true"),
     ]
-    assert "give 4 decimals" in data["rows"][0]["message"]
+    assert data["rows"][0]["message"] == "0.69 is 0.6945 rounded to 2 decimals; 4 decimals are required."
 
 
 def test_chinese_messages_and_a_gb18030_file(home):

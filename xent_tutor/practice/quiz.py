@@ -24,6 +24,7 @@ SLACK = 1e-9  # float noise on the boundary
 MISTAKE_DRIFT = 3e-4  # relative: a known mistake is still recognised when worked from rounded numbers
 SHIFT_ABOVE = 10.0
 MAX_TRIES = 3
+ROW_MISTAKES_UP_TO = 10  # rows (and classes) up to which "another class in row k" is tried at the final
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Verdict:
     """The outcome of one answer: right, right but under-rounded, or wrong with the likely mistake."""
 
     correct: bool
-    kind: str | None  # "rounded", a mistake kind, or None when nothing known matches
+    kind: str | None  # "rounded" or "cut" (right but short), a mistake kind, or None when nothing known matches
     value: float
     expected: float
     params: dict = field(default_factory=dict)
@@ -91,12 +92,12 @@ class Verdict:
     @property
     def mistake(self) -> str | None:
         """The mistake kind of a wrong answer (None when right, rounded or unrecognised)."""
-        return None if self.correct or self.kind == "rounded" else self.kind
+        return None if self.correct or self.rounded else self.kind
 
     @property
     def rounded(self) -> bool:
-        """Right, but given with fewer than 4 decimals."""
-        return self.kind == "rounded"
+        """Right but given with fewer than 4 decimals: rounded, or cut (only close)."""
+        return self.kind in ("rounded", "cut")
 
 
 def generate(seed: int, difficulty: str = "easy") -> QuizProblem:
@@ -448,6 +449,8 @@ def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[i
         )
     if not problem.soft and problem.num_classes > 1 and live:
         cand.append(Mistake("wrong_class", _wrong_class_loss(problem, result), {}))
+        if plain and len(live) <= ROW_MISTAKES_UP_TO:
+            cand += _wrong_class_rows(problem, rows, live, samples, w, den)
         if plain and o.weight is None:
             ps = [float(rows[i].p[rows[i].label]) for i in live]
             cand.append(Mistake("mean_of_p", float(sum(ps) if o.reduction == "sum" else np.mean(ps)), {}))
@@ -463,11 +466,16 @@ def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[i
     notes = []
     if given:
         params["given"] = ", ".join(f"{i + 1}: {n4(samples[i])}" for i in given)
-        notes.append("quiz.note.given")
+        params["given_rows"] = tuple((i + 1, n4(samples[i]), None) for i in given)
+        if plain and o.weight is not None:  # the given value is -ln p; its weight is applied in the final
+            params["given_rows"] = tuple((i + 1, n4(samples[i]), _n(w[i])) for i in given)
+        notes.append("quiz.note.given_weighted" if plain and o.weight is not None else "quiz.note.given")
     if ignored and asked is not None:
         params["ignored"] = ", ".join(map(str, ignored))
+        params["ignored_rows"] = tuple(ignored)
         notes.append("quiz.note.ignored")
     show = (("quiz.show.loss", {"values": ", ".join(f"{i + 1}: {n4(samples[i])}" for i in live),
+                                "value_rows": tuple((i + 1, n4(samples[i]), None) for i in live),
                                 "filled": filled, "value": n4(loss)}),)  # fmt: skip
     return Step("loss", params, loss, _loss_formula(problem), filled, _keep(loss, cand), "quiz.prompt.loss",
                 chained, show, None, tuple(notes))  # fmt: skip
@@ -494,6 +502,23 @@ def _variant(problem: Problem, logits: np.ndarray | None = None, target: np.ndar
     p = replace(problem, logits=problem.logits if logits is None else logits, options=o,
                 target=problem.target if target is None else target)  # fmt: skip
     return float(explain(p, rows=0).loss)
+
+
+def _wrong_class_rows(problem: Problem, rows: list[_Row], live: list[int], samples: dict, w: dict,
+                      den: float) -> list[Mistake]:  # fmt: skip
+    """The loss with one row's -ln p taken from another class of that row."""
+    if not den or problem.num_classes > ROW_MISTAKES_UP_TO:
+        return []
+    num = float(sum(w[i] * samples[i] for i in live))
+    out = []
+    for i in live:
+        r = rows[i]
+        for j in range(problem.num_classes):
+            if j != r.label:
+                value = (num - w[i] * samples[i] + w[i] * -float(r.log_p[j])) / den
+                out.append(Mistake("wrong_class_row", value, {"row": i + 1, "cls": j, "want": r.label,
+                                   "wrong": n4(-float(r.log_p[j])), "right": n4(samples[i])}))  # fmt: skip
+    return out
 
 
 def _wrong_class_loss(problem: Problem, result: Result) -> float:
@@ -536,25 +561,41 @@ def _close(value: float, step: Step) -> bool:
     return any(abs(value - x) <= TOL + SLACK for x in targets)
 
 
-def _under_rounded(value: float, text: str | None, step: Step) -> int | None:
-    """The decimals of a right number written with fewer than 4 (rounded or cut), else None."""
+def _under_rounded(value: float, text: str | None, step: Step) -> tuple[int, str, float] | None:
+    """A right number written with fewer than 4 decimals: its decimals, 'rounded' or 'cut', and the value it matches."""
     d = decimals(text)
     if d is None or d >= DECIMALS or d < 2:  # one decimal right by rounding is as likely a guess
         return None
-    for x in [step.expected] + ([step.chained] if step.chained is not None else []):
-        unit = 10.0**-d
-        if abs(value - round(x, d)) <= SLACK or abs(value - math.trunc(x / unit) * unit) <= SLACK:
-            return d
+    targets = [step.expected] + ([step.chained] if step.chained is not None else [])
+    for x in targets:
+        if abs(value - round(x, d)) <= SLACK:
+            return d, "rounded", x
+    unit = 10.0**-d
+    for x in targets:
+        if abs(value - math.trunc(x / unit) * unit) <= SLACK:
+            return d, "cut", x
     return None
+
+
+def _half_up(text: str, d: int) -> str:
+    """A written number rounded to d decimals as by hand (half up), from its digits."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(text).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
 
 
 def check(step: Step, value: float, text: str | None = None) -> Verdict:
     """Right by the one tolerance rule; right but under-rounded; or wrong with the likely mistake and its numbers."""
     if _close(value, step):
         return Verdict(True, None, value, step.expected)
-    d = _under_rounded(value, text, step)
-    if d is not None:
-        return Verdict(False, "rounded", value, step.expected, {"value": text.strip(), "decimals": d})
+    under = _under_rounded(value, text, step)
+    if under is not None:
+        d, how, x = under
+        full = n4(x)
+        if _half_up(full, d) != f"{x:.{d}f}":  # 4 decimals would round the other way by hand: show more
+            full = f"{x:.6f}"
+        return Verdict(False, how, value, step.expected, {"value": text.strip(), "decimals": d,
+                       "expected": full, "rounded": f"{x:.{d}f}"})  # fmt: skip
     best = None
     for m in step.mistakes:
         gap = abs(value - m.value)
@@ -562,34 +603,38 @@ def check(step: Step, value: float, text: str | None = None) -> Verdict:
         if gap <= max(TOL, MISTAKE_DRIFT * abs(m.value)) + SLACK and (best is None or gap < best[0]):
             best = (gap, m)
     if best is not None:
-        return Verdict(False, best[1].kind, value, step.expected, dict(best[1].params, value=_shown(value, text)))
-    return Verdict(False, None, value, step.expected, {"value": _shown(value, text)})
+        return Verdict(False, best[1].kind, value, step.expected, dict(best[1].params, value=shown(value, text)))
+    return Verdict(False, None, value, step.expected, {"value": shown(value, text)})
 
 
-def _shown(value: float, text: str | None) -> str:
+def shown(value: float, text: str | None) -> str:
     """The learner's number as typed (a plain number), else its value."""
     return text.strip() if decimals(text) is not None else f"{value:.4f}"
 
 
-def describe(verdict: Verdict, lang: str = "en") -> str | None:
-    """The diagnosis sentence for a verdict, with its numbers (None when right or unrecognised)."""
+def describe(verdict: Verdict, lang: str = "en", prefix: str = "mistake") -> str | None:
+    """The diagnosis sentence for a verdict, with its numbers (None when right or unrecognised).
+
+    prefix "grade" words an under-rounded answer for one-shot grading, which has no next try.
+    """
     from ..lesson.text import t
 
     if verdict.correct or verdict.kind is None:
         return None
     params = dict(verdict.params)
-    for key in ("how",):
-        if key in params:
-            params[key] = t(f"den.{params[key]}", lang, den=params.get("den", ""))
+    if verdict.rounded:  # right but short: rounded, or cut (which is only close)
+        return t(f"{prefix}.{verdict.kind}", lang, **params)
+    if "how" in params:
+        params["how"] = t(f"den.{params['how']}", lang, den=params.get("den", ""))
     return t("mistake." + verdict.kind, lang, **params)
 
 
 MISTAKE_KINDS = (
-    "rounded", "exp_sign", "shifted_exp", "unshifted_exp", "wrong_class_exp", "only_true_term", "shifted_sum",
+    "rounded", "cut", "exp_sign", "shifted_exp", "unshifted_exp", "wrong_class_exp", "only_true_term", "shifted_sum",
     "missing_term", "unnormalized", "inverted", "softmax_twice", "wrong_class_p", "sign", "log10", "log2",
     "sign_log10", "sign_log2", "prob_not_loss", "wrong_class_loss", "other_row", "smoothing_left_out_row",
     "one_class", "p_not_log", "argmax_target", "mean_of_p", "sum_not_mean", "mean_not_sum", "one_row",
-    "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class",
+    "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row",
 )  # fmt: skip
 OUTCOMES = ("right_first", "right_retry", "revealed", "skipped")
 
@@ -650,6 +695,5 @@ class Tally:
         return max(wrong, key=lambda s: (wrong[s], -STAGES.index(s))) if wrong else None
 
     def drill(self) -> str | None:
-        """The stage with the most wrong first tries, to drill next."""
-        first = {s: c["wrong_first"] for s, c in self.by_stage.items() if c["wrong_first"]}
-        return max(first, key=lambda s: (first[s], -STAGES.index(s))) if first else None
+        """The stage to drill next: the one the summary names as having the most wrong tries (one metric)."""
+        return self.weakest()

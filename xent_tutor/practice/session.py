@@ -51,7 +51,7 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     step = q.make_steps(qp, "final")[-1]
     value = evaluate(answer)
     verdict = q.check(step, value, answer)
-    diagnosis = q.describe(verdict, lang)
+    diagnosis = q.describe(verdict, lang, "grade")
     if fmt == "json":
         out = {
             "exercise": qp.exercise_id,
@@ -70,16 +70,13 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
         sys.stdout.write(json.dumps(out, ensure_ascii=not utf8(sys.stdout)) + "\n")
     else:
         key = "grade.right" if verdict.correct else "grade.wrong"
-        line = t(key, lang, value=_short(value), expected=q.n4(step.expected))
+        shown = q.shown(value, answer)  # the learner's number as typed, the same in every line
+        line = t(key, lang, value=shown, expected=q.n4(step.expected))
         sys.stdout.write(line + "\n")
         if not verdict.correct:
-            sys.stdout.write((diagnosis or t(step.formula, lang)) + "\n")
+            sys.stdout.write((diagnosis or t("quiz.unknown", lang, value=shown, formula=t(step.formula, lang))) + "\n")
             sys.stdout.write(_worked(step, lang) + "\n")
     return 0 if verdict.correct else 1
-
-
-def _short(x: float) -> str:
-    return f"{x:.6g}"
 
 
 class _Reader:
@@ -219,7 +216,10 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
             console.print(t("quiz.path_position", lang, order=ex.order, total=len(path_order())), style="dim")
     else:
         level = t("difficulty." + qp.difficulty, lang)
-        console.print(t("quiz.source_random", lang, seed=qp.seed, difficulty=qp.difficulty, level=level), style="dim")
+        again = f"--seed {qp.seed} --difficulty {qp.difficulty}"
+        if plan.stage:  # a drill problem is repeated as the same drill
+            again += f" --stage {q.STAGE_FLAGS[plan.stage]} --rounds 1"
+        console.print(t("quiz.source_random", lang, seed=qp.seed, level=level, again=again), style="dim")
     show_problem(console, qp, lang)
     console.print(Text(t("quiz.instructions", lang), style="italic"))
     for step in steps:
@@ -265,9 +265,26 @@ def show_problem(console, qp: q.QuizProblem, lang: str) -> None:
                         eps=q._n(problem.options.label_smoothing), c=c), style="dim")  # fmt: skip
 
 
+def in_words(params: dict, lang: str) -> dict:
+    """Row numbers and per-row values in the learner's language ("row 2", 第 2 行), never a list."""
+    out = dict(params)
+    sep = t("list_sep", lang)
+    if "ignored_rows" in out:
+        rows = out.pop("ignored_rows")
+        out["ignored"] = t("quiz.rows" if len(rows) == 1 else "quiz.rows_many", lang, rows=sep.join(map(str, rows)))
+    for rows_key, key in (("given_rows", "given"), ("value_rows", "values")):
+        if rows_key in out:
+            out[key] = sep.join(
+                t("quiz.row_value" if w is None else "quiz.row_value_w", lang, row=row, value=value, w=w)
+                for row, value, w in out.pop(rows_key)
+            )
+    return out
+
+
 def _question(step: q.Step, lang: str) -> str:
-    parts = [t(step.prompt_key, lang, **step.params)]
-    parts += [t(key, lang, **step.params) for key in step.notes]
+    params = in_words(step.params, lang)
+    parts = [t(step.prompt_key, lang, **params)]
+    parts += [t(key, lang, **params) for key in step.notes]
     return " ".join(parts) if lang == "en" else "".join(parts)
 
 
@@ -300,7 +317,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
             continue
         if word in SHOW_WORDS:
             for key, params in step.show:
-                console.print(t(key, lang, **params), highlight=False)
+                console.print(t(key, lang, **in_words(params, lang)), highlight=False)
             console.print(Text(t("quiz.shown", lang), style="dim"))
             shown = True
             continue
@@ -324,7 +341,9 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
         result.wrong_tries += 1
         result.wrong_first = result.wrong_first or result.wrong_tries == 1
         result.mistakes.append(verdict.kind or "unknown")
-        said = q.describe(verdict, lang) or t("quiz.unknown", lang, value=_short(value), formula=t(step.formula, lang))
+        said = q.describe(verdict, lang) or t(
+            "quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang)
+        )
         console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
         if result.wrong_tries >= q.MAX_TRIES:
             console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))

@@ -135,8 +135,10 @@ class Grader:
             row.status = "right"
             return row
         row.status = "wrong"
-        row.kind = verdict.kind or ""  # a mistake, "rounded" (right but under 4 decimals), or unrecognised
-        row.message = q.describe(verdict, self.lang) or t("grade.no_diagnosis", self.lang, expected=q.n4(step.expected))
+        row.kind = verdict.kind or ""  # a mistake, "rounded"/"cut" (right but under 4 decimals), or unrecognised
+        row.message = q.describe(verdict, self.lang, "grade") or t(
+            "grade.no_diagnosis", self.lang, expected=q.n4(step.expected)
+        )
         return row
 
 
