@@ -66,6 +66,19 @@ def test_listing_shows_the_teachers_files_beside_the_built_in_ones(klass):
     assert f"exercise file '{klass / 'broken.json'}' is invalid" in r.stderr
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_listing_names_the_folder_a_teachers_exercise_comes_from(klass, lang):
+    r = xent("exercises", "--exercises", klass, "--lang", lang, "--width", "80")
+    lines = r.stdout.splitlines()
+    assert r.exit_code == 0 and max(map(len, lines)) <= 80
+    row = next(i for i, line in enumerate(lines) if " uniform-two " in line)
+    assert lines[row + 1].split()[0] == "class/"  # under the id: the folder's name
+    builtin = next(i for i, line in enumerate(lines) if " article-exercise " in line)
+    assert "class/" not in lines[builtin + 1]
+    assert sum(line.split()[:1] == ["class/"] for line in lines) == 2  # uniform-two and wrong-answer
+    assert "class/" not in xent("exercises", "--lang", lang).stdout  # no folder: no marker
+
+
 def test_a_clashing_id_is_refused_naming_both_files(klass):
     write(klass, "article-exercise.json", exercise("article-exercise"))
     r = xent("exercises", "--exercises", klass)

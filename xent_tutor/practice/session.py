@@ -16,7 +16,7 @@ from ..lesson.text import message, printable, t
 from . import progress
 from . import quiz as q
 from .arith import evaluate
-from .exercises import get, library, path_order
+from .exercises import exercise_dir, get, library, path_order
 from .exercises import text as in_lang
 
 if TYPE_CHECKING:
@@ -415,10 +415,11 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     lib = library()
     for e in lib.skipped:
         sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
+    builtin = exercise_dir().resolve()
     for ex in lib.exercises.values():
         table.add_row(
             str(ex.order) if ex.order is not None else "",
-            _plain(ex.id),
+            _id_cell(ex, builtin),
             _plain(in_lang(ex.title, lang)),
             t("difficulty." + ex.difficulty, lang) if ex.difficulty else "",
             _plain(in_lang(ex.teaches, lang)),
@@ -431,6 +432,16 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
         console.print(t("quiz.next", lang, order=ex.order, id=ex.id, title=in_lang(ex.title, lang)))
     else:
         console.print(t("quiz.path_done", lang))
+
+
+def _id_cell(ex, builtin: Path) -> Any:
+    """The id; under it, dim, the folder a teacher's exercise comes from (built-in ones have none)."""
+    cell = _plain(ex.id)
+    folder = Path(ex.path).parent
+    if ex.path and folder.resolve() != builtin:
+        cell.append("\n")
+        cell.append_text(_plain(printable(folder.name or str(folder), limit=14) + "/", style="dim"))
+    return cell
 
 
 def _plain(text: str, style: str = "") -> Any:
