@@ -250,6 +250,14 @@ DIAGNOSES = [
      "类别 0（t = 0.5）|t_c > 0"),
     ("soft-labels", "neg_log_p", 1, lambda r: -sum(t * p for t, p in zip(r["labels"][0], r["p"][0])), "p_not_log",
      "without the log|-Σ t_c·ln p_c", "没有取对数|-Σ t_c·ln p_c"),
+    ("soft-labels", "neg_log_p", 1, lambda r: -0.5 * r["log_p"][0][0], "one_term",
+     "only class 0's term, 0.5 × 0.5514|every class with t_c > 0 (3 terms here)",
+     "只是类别 0 这一项 0.5 × 0.5514|（这里共 3 项）"),
+    ("soft-labels", "neg_log_p", 1, lambda r: -0.25 * r["log_p"][0][1], "one_term",
+     "only class 1's term, 0.25 × 1.5514", "只是类别 1 这一项 0.25 × 1.5514"),
+    ("label-smoothing", "neg_log_p", 1, lambda r: -(0.9 * r["log_p"][0][0] + 0.05 * (r["log_p"][0][1] + r["log_p"][0][2])),
+     "smoothing_spread", "ε = 0.1 over the other 2 classes (ε/(C − 1) = 0.0500 each)|ε/C = 0.0333 to all 3 classes|"
+     "t = [0.9333, 0.0333, 0.0333]", "其余 2 个类别（每个 ε/(C − 1) = 0.0500）|ε/C = 0.0333 分给全部 3 个类别"),
     (A, "loss", None, lambda r: -r["loss"], "sign", "wrong sign", "符号错了"),
     (A, "loss", None, lambda r: r["loss"] / LN10, "log10", "log base 10", "以 10 为底"),
     (A, "loss", None, lambda r: r["loss"] / LN2, "log2", "log base 2", "以 2 为底"),
@@ -386,3 +394,10 @@ def test_every_sentence_of_every_step_fills_in_both_languages(difficulty):
                     if v.kind is not None and not v.correct:
                         texts.append(q.describe(v, lang))
                 assert all(x and "{" not in x for x in texts), texts
+
+
+def test_mistake_names_have_no_commas_so_a_comma_list_reads():
+    for lang, seps in (("en", ",;"), ("zh", "，、；,")):
+        for kind in (*q.MISTAKE_KINDS, "unknown"):
+            name = t("kind." + kind, lang)
+            assert not any(ch in name for ch in seps), (lang, kind, name)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from xent_tutor.cli import app
-from xent_tutor.lesson.text import message
+from xent_tutor.lesson.text import message, t
 from xent_tutor.practice import progress
 
 runner = CliRunner()
@@ -386,3 +386,34 @@ def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
     assert "(xent quiz --seed 5 --difficulty easy --stage exp --rounds 1 repeats it)" in flat(r.stdout)
     r = xent("quiz", "--stage", "exp", "--seed", "5", "--rounds", "1", "--lang", "zh", input="quit\n")
     assert "（xent quiz --seed 5 --difficulty easy --stage exp --rounds 1 可以重做这道题）" in flat(r.stdout)
+
+
+@pytest.mark.parametrize(
+    "lang, unknown, hint",
+    [
+        ("en", "0.3 does not match this step; check your working against this: A soft target's loss",
+         "Hint, with the numbers: -(0.5·ln(0.5761) + 0.25·ln(0.2119) + 0.25·ln(0.2119))"),
+        ("zh", "0.3 与这一步的值不符；请对照检查：软目标的损失",
+         "-(0.5·ln(0.5761) + 0.25·ln(0.2119) + 0.25·ln(0.2119))"),
+    ],
+)  # fmt: skip
+def test_hint_after_an_unrecognised_answer_adds_the_numbers(pfile, lang, unknown, hint):
+    # p of [1, 0, 0]: e/(e + 2) = 0.5761 and 1/(e + 2) = 0.2119.
+    assert f"{math.e / (math.e + 2):.4f} {1 / (math.e + 2):.4f}" == "0.5761 0.2119"
+    r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input="skip\nskip\nskip\n0.3\nhint\nquit\n")
+    text, bare = flat(r.stdout), re.sub(r"\s", "", r.stdout)
+    assert re.sub(r"\s", "", unknown) in bare and re.sub(r"\s", "", hint) in bare.split("0.3")[-1]
+    formula = re.sub(r"\s", "", t("hint.sample_soft", lang))
+    assert bare.count(formula) == 1 and text  # the general formula is not repeated word for word as the hint
+
+
+@pytest.mark.parametrize(
+    "lang, words",
+    [("en", "Wrong tries by kind: sum instead of mean ×1, one sample's loss ×1, the sign ×1."),
+     ("zh", "按错误类型统计的错误尝试：求和而非平均 ×1，单个样本的损失 ×1，符号 ×1。")],
+)  # fmt: skip
+def test_mistake_counts_list_reads_without_stray_commas(pfile, lang, words):
+    r = xent(
+        "quiz", "--exercise", "article-exercise", "--mode", "final", "--lang", lang, input="1.389\n0.6860\n-0.6945\n"
+    )
+    assert words in flat(r.stdout)

@@ -368,10 +368,21 @@ def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, b
     cand = _log_mistakes(value)
     if row.label is not None:  # smoothing: the loss without it is -w[y] ln p_y
         cand.append(Mistake("smoothing_left_out_row", -float(w[row.label] * lp[row.label]), {"eps": params["eps"]}))
+        c = len(row.z)
+        if c > 1:  # ε spread over the other C − 1 classes instead of ε/C over all C
+            eps = o.label_smoothing
+            spread = np.full(c, eps / (c - 1))
+            spread[row.label] = 1.0 - eps
+            cand.append(Mistake("smoothing_spread", -float((w * spread * lp).sum()),
+                                {"eps": params["eps"], "c": c, "c1": c - 1, "wrong": n4(eps / (c - 1)),
+                                 "share": params["share"], "t": params["t"]}))  # fmt: skip
     else:
         top = int(np.argmax(row.t))
         cand.append(Mistake("one_class", -float(w[top] * lp[top]), {"cls": top, "t": _n(float(row.t[top]))}))
     cand.append(Mistake("p_not_log", -float(sum(coef[c] * row.p[c] for c in used)), {}))
+    if len(used) > 1:  # one term of the sum on its own
+        cand += [Mistake("one_term", -float(coef[c] * lp[c]), {"cls": c, "coef": _n(float(coef[c])),
+                         "lnp": n4(-float(lp[c])), "n": len(used)}) for c in used]  # fmt: skip
     if before is not None:
         cand.append(
             Mistake("other_row", _target_value(problem, before), {"other": before.index + 1, "row": row.index + 1})
@@ -634,7 +645,8 @@ MISTAKE_KINDS = (
     "missing_term", "unnormalized", "inverted", "softmax_twice", "wrong_class_p", "sign", "log10", "log2",
     "sign_log10", "sign_log2", "prob_not_loss", "wrong_class_loss", "other_row", "smoothing_left_out_row",
     "one_class", "p_not_log", "argmax_target", "mean_of_p", "sum_not_mean", "mean_not_sum", "one_row",
-    "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row",
+    "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row", "one_term",
+    "smoothing_spread",
 )  # fmt: skip
 OUTCOMES = ("right_first", "right_retry", "revealed", "skipped")
 

@@ -341,9 +341,10 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
         result.wrong_tries += 1
         result.wrong_first = result.wrong_first or result.wrong_tries == 1
         result.mistakes.append(verdict.kind or "unknown")
-        said = q.describe(verdict, lang) or t(
-            "quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang)
-        )
+        said = q.describe(verdict, lang)
+        if said is None:
+            said = t("quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang))
+            used = max(used, 1)  # the general formula is on screen now: the next hint writes the numbers in
         console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
         if result.wrong_tries >= q.MAX_TRIES:
             console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
