@@ -140,7 +140,7 @@ def test_check_reports_each_file_with_line_and_column(klass):
         f"{klass / 'broken.json'}:4:3: error: not valid JSON: a ',' was expected here, between two items",
         f"{klass / 'uniform-two.json'}: ok",
         f"{klass / 'wrong-answer.json'}:{wrong[0]}:{wrong[1]}: error: answer 0.7 is wrong: the loss is 0.6931471806, 0.6931 to 4 decimals",
-        "4 file(s) checked, 3 with errors",
+        "4 files checked, 3 with errors",
     ]
 
 
@@ -191,7 +191,7 @@ def test_check_a_good_file_exits_0(klass):
 def test_shipped_exercises_all_pass_the_check():
     r = xent("exercises", "check", ROOT / "exercises")
     assert r.exit_code == 0, r.stdout
-    assert r.stdout.strip().splitlines()[-1] == "12 file(s) checked, 0 with errors"
+    assert r.stdout.strip().splitlines()[-1] == "12 files checked, 0 with errors"
 
 
 def spot(text: str, needle: str, nth: int = 1, skip: int = 0) -> tuple[int, int]:

@@ -225,3 +225,22 @@ def test_a_wrong_choice_names_the_choices_as_a_reader_lists_them(home, lang, red
     (home / "a.csv").write_text("student,exercise,answer\n", "utf-8")
     r = xent("grade", "a.csv", "--format", "x", "--lang", lang)
     assert r.exit_code == 2 and format_ in r.stderr
+
+
+def test_an_output_ending_in_a_slash_is_a_folder_even_a_missing_one(home):
+    r = xent("exercises", "new", "--id", "h", "--logits", "[[1, 2]]", "--labels", "[1]", "-o", "missing/")
+    assert r.exit_code == 2 and "missing/h.json" in r.stderr and "file name" not in r.stderr
+    (home / "there").mkdir()
+    assert (
+        xent("exercises", "new", "--id", "h", "--logits", "[[1, 2]]", "--labels", "[1]", "-o", "there/").exit_code == 0
+    )
+    assert (home / "there" / "h.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "1 file checked, 1 with errors"), ("zh", "检查了 1 个文件，其中 1 个有错误")]
+)
+def test_the_checks_count_reads_right_for_one_file(home, lang, words):
+    (home / "f.json").write_text("{}", "utf-8")
+    r = xent("exercises", "check", "f.json", "--lang", lang)
+    assert r.exit_code == 2 and r.stdout.splitlines()[-1] == words

@@ -600,7 +600,8 @@ def exercises_check(
         elif not problems:
             sys.stdout.write(_text("check.ok", lang, file=name) + "\n")
     if len(results) > 1 or bad:
-        sys.stdout.write(_text("check.summary", lang, files=len(results), bad=bad) + "\n")
+        files = _text("check.files_one" if len(results) == 1 else "check.files", lang, n=len(results))
+        sys.stdout.write(_text("check.summary", lang, files=files, bad=bad) + "\n")
     raise typer.Exit(EXIT_USAGE if bad else 0)
 
 
@@ -667,7 +668,7 @@ def exercises_new(
     data = build(ex_id, read_array(logits, "logits", stdin), read_array(labels, "labels", stdin), options,
                  title=title, teaches=teaches, hints=hint, lang=lang, difficulty=difficulty, order=order)  # fmt: skip
     path = Path(output or f"{ex_id}.json")
-    if path.is_dir():
+    if path.is_dir() or (output or "").endswith(("/", os.sep)):  # "-o class/" names a folder, even a missing one
         path = path / f"{ex_id}.json"
     text = dumps(data)
     found = validate_text(text, str(path), path.stem)
