@@ -119,19 +119,70 @@ def check_curve(result, lesson: Lesson) -> None:
     tr = result.trace
     if s is None:
         return
-    legend = [line for line in s.lines if re.match(r"\d = row", line)]
+    legend = [line for line in s.key_lines if re.match(r"\d = row", line)]
+    shared = [re.match(r"\+ = points ([\d, ]+): too close", line) for line in s.key_lines if line.startswith("+")]
     plot = [line for line in s.lines if "┤" in line or "│" in line]
     for line in plot:
         assert not re.search(r"\d\d", line.split("┤")[-1].split("│")[-1]), line  # no marker pair reads as a number
     assert sum("┤" in line for line in plot) >= 3  # a few ticks on the y axis
-    assert legend
+    assert legend and all(shared)
+    plus = [m[1].split(", ") for m in shared]
+    drawn = "".join(row.split("┤")[-1].split("│")[-1] for row in plot)
+    assert drawn.count("+") == len(plus)
+    marks = [re.match(r"(\d) = ", line)[1] for line in legend]
+    assert len(set(marks)) == len(marks)  # no two rows share a marker in the list
     for line in legend:
-        m = re.match(r"(\d) = row (\d+): p = (\S+), −ln p = ([^;]+)(?:; this sample's loss is (\S+) \(off)?", line)
+        m = re.match(
+            r"(\d) = row (\d+): p = (\S+), −ln p = ([^;]+)(; above the plot, drawn at its top edge)?"
+            r"(?:; this sample's loss is (\S+) \(off the curve\))?$",
+            line,
+        )
         assert m, line
         i = row_index(result, m[2])
         assert m[3] == F(tr.p_true[i]) and m[4] == F(tr.neg_log_p[i])
-        assert m[4] == F(tr.loss[i]) or m[5] == F(tr.loss[i]), line  # the point's height is the loss, or it says
-        assert any(m[1] in row for row in plot)
+        assert m[4] == F(tr.loss[i]) or m[6] == F(tr.loss[i]), line  # the point's height is the loss, or it says
+        top = max(float(x.split("┤")[0]) for x in plot if "┤" in x)
+        assert bool(m[5]) == (tr.neg_log_p[i] > top), line  # "above the plot" exactly when it is
+        assert (m[1] in drawn) != any(m[1] in group for group in plus), line  # its own digit, or one "+" lists it
+
+
+def check_wording(result, lesson: Lesson, zh: Lesson) -> None:
+    """Sentences that hold only for some inputs: the article's numbers, marks, bars' goal, the mean's count."""
+    p = result.problem
+    tr = result.trace
+    text = " ".join(words(s) for s in lesson.sections)
+    zh_text = " ".join(words(s) for s in zh.sections)
+    assert "the article's numbers" not in text and "原文中的数字" not in zh_text  # any input, so never "its numbers"
+    assert "第一行" not in zh_text and "第二行" not in zh_text  # display lines never read as sample rows
+    if p.soft:
+        assert "marks the true class" not in lesson.legend and "标记真实类别" not in zh.legend
+        assert "The label names the true class" not in words(lesson.sections[0])
+    bars = section(lesson, "bars")
+    if bars is not None:
+        caption = words(bars)
+        live = np.flatnonzero(~tr.ignored)
+        w = p.options.weight
+        if "grow toward 1" in caption:  # what training aims for: the true class's share of w·t is 1
+            assert not p.soft
+            for i in live:
+                a = tr.target[i] * (1.0 if w is None else w)
+                assert a.sum() == 0 or F(a[tr.labels[i]] / a.sum()) == F(1.0)
+        m = re.search(r"toward its target share (\S+), not toward 1", caption)
+        if m:
+            for i in live:
+                a = tr.target[i] * (1.0 if w is None else w)
+                assert m[1] == F(a[tr.labels[i]] / a.sum()) != F(1.0)
+        if "each bar toward its t." in caption:
+            assert p.soft and (p.options.weight is None or np.all(p.options.weight == 1))
+        assert ("*" in caption) == (not p.soft)
+        if "does not move the bars" in caption:
+            assert w is not None and all((tr.target[i] * w).sum() == 0 for i in live)
+    reduce = words(section(lesson, "reduce"))
+    if "averaged over the batch" in reduce:
+        assert result.live == p.num_samples
+    m = re.search(r"averaged over the (\d+) non-ignored samples?\.", reduce)
+    if m:
+        assert int(m[1]) == result.live < p.num_samples and m[0].endswith("samples." if result.live > 1 else "sample.")
 
 
 def check_exp(result, lesson: Lesson) -> None:
@@ -300,6 +351,7 @@ def test_every_claim_matches_the_numbers(problem):
     check_curve(result, lesson)
     check_exp(result, lesson)
     check_asides(result, lesson)
+    check_wording(result, lesson, build(result, 4, "zh", grad=True, pictures=True, asides=True))
     brief = build(result, 4, "en", grad=True, pictures=True, asides=False)
     assert not any(s.asides for s in brief.sections)
     zh = build(result, 4, "zh", grad=True, pictures=True, asides=True)  # the same sentences, chosen the same way

@@ -52,6 +52,28 @@ def target_why(result: Result, lang: str, f: Callable[[float], str]) -> list[str
     return out
 
 
+def bars_why(result: Result, lang: str, f: Callable[[float], str]) -> str:
+    """The bars' caption: where training moves the bars, from the target (one-hot, smoothed or soft)."""
+    tr = result.trace
+    if result.problem.soft:
+        return t("stage.bars.soft_weighted" if weighted(result) else "stage.bars.soft", lang)
+    if onehot_rows(result):
+        return t("stage.bars.why", lang)
+    w = result.problem.options.weight
+    shares = set()
+    for i in live_rows(result):
+        a = tr.target[i] * (1.0 if w is None else w)
+        if a.sum() > 0:
+            shares.add(f(a[int(tr.labels[i])] / a.sum()))
+    if not shares and live_rows(result).size:
+        return t("stage.bars.still", lang)
+    if shares <= {f(1.0)}:
+        return t("stage.bars.why", lang)
+    if len(shares) == 1:
+        return t("stage.bars.smooth", lang, share=shares.pop())
+    return t("stage.bars.smooth_rows", lang)
+
+
 def select_why(result: Result, lang: str, f: Callable[[float], str]) -> list[str]:
     """Stage 6: only for a one-hot target is every other class multiplied by 0."""
     p = result.problem

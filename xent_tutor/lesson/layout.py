@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..engine.core import Result, Summary
 from . import asides as aside
-from .claims import grad_why, live_rows, select_why, target_why
+from .claims import bars_why, grad_why, live_rows, select_why, target_why
 from .text import note, t
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding
@@ -37,6 +38,7 @@ class Section:
     pre: bool = False  # lines are a picture: keep them unwrapped and monospaced
     more: str = ""  # the "… N more rows …" line under the table, if rows were elided
     left: tuple[int, ...] = (0,)  # columns aligned left; the rest are numbers, aligned right
+    key_lines: list[str] = field(default_factory=list)  # what a picture's marks mean: wrapped text under it
     asides: list[str] = field(default_factory=list)  # short ideas with this problem's numbers (not in --brief)
 
 
@@ -130,7 +132,8 @@ def build(
         return Section(t("stage." + key, lang), why, header, rows, key=key)
 
     labels = _label_texts(result, lang, f)
-    sections.append(grid("logits", [t("stage.logits.why", lang)], tr.logits, [(t("col.label", lang), labels)]))
+    logits_why = t("stage.logits.why_soft" if p.soft else "stage.logits.why", lang)
+    sections.append(grid("logits", [logits_why], tr.logits, [(t("col.label", lang), labels)]))
     sections[-1].asides = aside.logits(result, row_names, lang, f)
     row_max = [(t("col.max", lang), [f(x) for x in tr.row_max])]
     sections.append(grid("shift", [t("stage.shift.why", lang)], tr.shifted, row_max))
@@ -187,7 +190,7 @@ def build(
         if section.header and hidden and section.key != "bars":
             section.more = t("more_rows", lang, n=hidden)
     notes = [note(n.key, n.params, lang) for n in result.notes]
-    legend = t("legend", lang, precision=precision)
+    legend = t("legend_soft" if p.soft else "legend", lang, precision=precision)
     if cols is None or len(cols) < p.num_classes:
         legend += "\n" + t("columns_note", lang, classes=p.num_classes)
     return Lesson(
@@ -364,7 +367,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
         denom = _terms(tr.sample_weight[shown], result.live, " + ", lang, f)
         denom = f"({denom})" if result.live > 1 else denom
     else:
-        s.why.append(t("stage.reduce.mean", lang))
+        s.why.append(_mean_why(result, lang))
         denom = str(result.live)
     numer = f"({terms})" if result.live > 1 else terms
     s.lines.append(f"{numer} / {denom} = {f(result.loss)}")
@@ -372,6 +375,16 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
         s.why.append(t("stage.reduce.nan" if result.numerator == 0 else "stage.reduce.nan_weights", lang))
     s.lines.append(t("loss_line", lang, value=f(result.loss)))
     return s
+
+
+def _mean_why(result: Result, lang: str) -> str:
+    """Plain mean: over the batch, or over the non-ignored samples when some are ignored."""
+    n = result.live
+    if n == result.problem.num_samples:
+        return t("stage.reduce.mean", lang)
+    if n == 0:
+        return t("stage.reduce.mean_ignored_none", lang)
+    return t("stage.reduce.mean_ignored_one" if n == 1 else "stage.reduce.mean_ignored", lang, n=n)
 
 
 def _terms(values: np.ndarray, total: int, sep: str, lang: str, f) -> str:
@@ -447,7 +460,7 @@ def _bar(p: float) -> str:
 def _bars(result: Result, row_names: list[str], cols: list[int] | None, lang: str, f) -> Section:
     """Each shown row's softmax as horizontal bars, the true class marked."""
     tr = result.trace
-    s = Section(t("stage.bars", lang), [t("stage.bars.why", lang)], key="bars", left=(0, 1, 3))
+    s = Section(t("stage.bars", lang), [bars_why(result, lang, f)], key="bars", left=(0, 1, 3))
     s.header = [t("col.row", lang), t("col.class_name", lang), t("col.p", lang), ""]
     for i in range(min(len(tr.rows), BAR_ROWS)):
         true = _true_class(result, i) if tr.labels is not None else None
@@ -489,21 +502,29 @@ def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, 
         r, c = cell((x + 0.5) / width, -np.log((x + 0.5) / width))
         grid[r][c] = "·"
     legend = []
-    marks: list[tuple[int, int, str]] = []
+    spots: list[tuple[int, int, list[str]]] = []  # where a marker is drawn, and the markers drawn there
     off_curve = False
-    for name, p, nlp, loss in live[:9]:
+    for n, (name, p, nlp, loss) in enumerate(live[:9]):
         r, c = cell(p, nlp)
-        # A marker touching another on the same line would read as a two-digit number: share it instead.
-        mark = next((m for mr, mc, m in marks if mr == r and abs(mc - c) <= 1), None)
-        if mark is None:
-            mark = str(len(marks) + 1)
-            marks.append((r, c, mark))
+        mark = str(n + 1)
+        # A marker touching another on the same line would read as a two-digit number: draw "+" there instead.
+        spot = next((sp for sp in spots if sp[0] == r and abs(sp[1] - c) <= 1), None)
+        if spot is None:
+            spots.append((r, c, [mark]))
             grid[r][c] = mark
+        else:
+            spot[2].append(mark)
+            grid[spot[0]][spot[1]] = "+"
         text = t("curve.point", lang, mark=mark, row=name, p=f(p), nlp=f(nlp))
+        if nlp > top:
+            text += t("curve.above", lang)
         if f(loss) != f(nlp):
             off_curve = True
             text += t("curve.loss", lang, loss=f(loss))
         legend.append(text)
+    for _, _, shared in spots:
+        if len(shared) > 1:
+            legend.append(t("curve.shared", lang, marks=t("grad.sep", lang).join(shared)))
     step = (height - 1) // CURVE_TICKS
     lines = []
     for r, row in enumerate(grid):
@@ -512,14 +533,22 @@ def _curve(result: Result, row_names: list[str], lang: str, f, width: int = 48, 
         lines.append(label + "".join(row))
     lines.append("      └" + "─" * width)
     axis = "0" + " " * (width // 2 - 3) + "0.5" + " " * (width - width // 2 - 2) + "1"
-    lines.append("       " + axis + "  " + t("curve.axis_p", lang))
+    lines.append("       " + axis)
+    label = t("curve.axis_p", lang)
+    lines.append(" " * max(0, 7 + width - _cells(label)) + label)  # under the axis's right end: fits 60 columns
     lines.append("  ↑ " + t("curve.axis_loss", lang))
     why = [t("stage.curve.why", lang)]
     if off_curve:
         why.append(t("stage.curve.off", lang))
     s = Section(t("stage.curve", lang), why, key="curve", pre=True)
-    s.lines = [lines[-1], *lines[:-1], *legend]
+    s.lines = [lines[-1], *lines[:-1]]
+    s.key_lines = legend
     return s
+
+
+def _cells(text: str) -> int:
+    """Terminal columns `text` takes (wide CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _grad_example(result: Result, row_names: list[str], lang: str, f) -> list[str]:

@@ -45,6 +45,7 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
             parts.append(table)
         if s.pre:
             parts += [Text(line, no_wrap=True, overflow="crop") for line in s.lines]
+            parts += [Text(line) for line in s.key_lines]
         else:
             parts += [Text(line, style="bold") for line in s.lines]
         parts += [Text(ASIDE + text) for text in s.asides]
@@ -75,6 +76,7 @@ def render_markdown(lesson: Lesson) -> str:
             out.append("")
         if s.pre:
             out += ["```", *s.lines, "```", ""]
+            out += [x for line in s.key_lines for x in (line, "")]
         else:
             for line in s.lines:
                 out += [f"`{line}`", ""]
