@@ -417,3 +417,16 @@ def test_mistake_counts_list_reads_without_stray_commas(pfile, lang, words):
         "quiz", "--exercise", "article-exercise", "--mode", "final", "--lang", lang, input="1.389\n0.6860\n-0.6945\n"
     )
     assert words in flat(r.stdout)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_progress_at_width_60_keeps_every_column_whole(pfile, lang):
+    xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="1.389\n0.6945\n")
+    r = xent("progress", "--width", "60", "--lang", lang)
+    assert r.exit_code == 0 and "…" not in r.stdout
+    lines = r.stdout.splitlines()
+    assert max(map(len, lines)) <= 60
+    for c in ("first", "retry", "revealed", "skipped", "hinted"):
+        header = t("progress.col." + c, lang)
+        assert sum(header in line for line in lines) == 2, (header, r.stdout)  # history and per-stage tables
+    assert any(line.split()[-5:] == ["0", "1", "0", "0", "0"] for line in lines)  # the session: right after a retry

@@ -465,11 +465,12 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         return
     cols = ("first", "retry", "revealed", "skipped", "hinted")
     keys = ("right_first", "right_retry", "revealed", "skipped", "hinted")
-    history = Table(box=None, pad_edge=False)
-    history.add_column(t("progress.col.when", lang), no_wrap=True)
-    history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=16)
+    narrow = console.width < 80  # every column stays: headers fold, the date wraps, one space between columns
+    history = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0) if narrow else (0, 1))
+    history.add_column(t("progress.col.when", lang), no_wrap=not narrow, min_width=10 if narrow else None)
+    history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=10 if narrow else 16)
     for c in cols:
-        history.add_column(t("progress.col." + c, lang), justify="right")
+        history.add_column(t("progress.col." + c, lang), justify="right", overflow="fold")
     for s in data["sessions"][-20:]:
         when = _plain(str(s.get("when", ""))[:16].replace("T", " "))
         problems = t("list_sep", lang).join(_problem_name(str(p), lang) for p in s.get("problems", []))
@@ -483,10 +484,10 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         history.add_row(when, _plain(problems), *(str(totals[k]) for k in keys))
     console.print(history)
     console.print()
-    acc = Table(box=None, pad_edge=False)
-    acc.add_column(t("progress.col.stage", lang))
+    acc = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0) if narrow else (0, 1))
+    acc.add_column(t("progress.col.stage", lang), overflow="fold")
     for c in (*cols, "wrong"):
-        acc.add_column(t("progress.col." + c, lang), justify="right")
+        acc.add_column(t("progress.col." + c, lang), justify="right", overflow="fold")
     stats = progress.stage_totals(data)
     old = any("format1_not_right" in c for c in stats.values())
     if old:
