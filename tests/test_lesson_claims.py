@@ -177,6 +177,16 @@ def check_wording(result, lesson: Lesson, zh: Lesson) -> None:
         assert ("*" in caption) == (not p.soft)
         if "does not move the bars" in caption:
             assert w is not None and all((tr.target[i] * w).sum() == 0 for i in live)
+    nll = section(lesson, "nll")
+    if "w_c" in words(nll) + nll.title:  # a weight in the formula only when there are weights
+        assert p.options.weight is not None and not np.all(p.options.weight == 1)
+    everything = " ".join(words(s) for s in lesson.sections)
+    if "every other class" in everything or "1 for the true class, 0 elsewhere" in everything:
+        assert p.num_classes > 1
+    if p.num_classes == 1 and not p.soft:
+        assert "softmax gives p = 1 whatever the logit, so −ln p = 0" in words(section(lesson, "select"))
+    for i, row in enumerate(section(lesson, "target").rows):  # an ignored row says so in the target table
+        assert (row[1].text == "ignored") == bool(tr.ignored[i])
     reduce = words(section(lesson, "reduce"))
     if "averaged over the batch" in reduce:
         assert result.live == p.num_samples

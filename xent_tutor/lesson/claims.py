@@ -42,7 +42,7 @@ def target_why(result: Result, lang: str, f: Callable[[float], str]) -> list[str
     if p.soft:
         out.append(t("stage.target.soft_smooth" if eps else "stage.target.soft", lang, eps=eps))
     elif onehot_rows(result):
-        out.append(t("stage.target.onehot", lang))
+        out.append(t("stage.target.onehot_one" if c == 1 else "stage.target.onehot", lang))
         if eps and c == 1:
             out.append(t("stage.target.smooth_one", lang))
     else:
@@ -79,6 +79,8 @@ def select_why(result: Result, lang: str, f: Callable[[float], str]) -> list[str
     p = result.problem
     eps = p.options.label_smoothing
     c = p.num_classes
+    if c == 1:
+        return [t("stage.select.one", lang)]
     if onehot_rows(result):
         out = [t("stage.select.why", lang)]
         if weighted(result):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.core import Result, Summary
 from . import asides as aside
-from .claims import bars_why, grad_why, live_rows, select_why, target_why
+from .claims import bars_why, grad_why, live_rows, select_why, target_why, weighted
 from .text import note, t
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding
@@ -146,6 +146,9 @@ def build(
         sections.append(_bars(result, row_names, cols, lang, f))
 
     sections.append(grid("target", target_why(result, lang, f), tr.target, []))
+    for i in np.flatnonzero(tr.ignored):  # an ignored row has no target: say so, as stages 6 and 7 do
+        cells = sections[-1].rows[i]
+        cells[1:] = [Cell(t("ignored", lang), dim=True)] + [Cell("—", dim=True)] * (len(cells) - 2)
 
     if tr.labels is not None:
         s = Section(
@@ -308,10 +311,11 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
     o = p.options
     why = [t("stage.nll.why", lang)]
     header = [t("col.row", lang)]
+    w = "" if weighted(result) else "_plain"  # no w_c in a formula when there are no weights
     if p.soft:
-        why.append(t("stage.nll.soft", lang))
+        why.append(t("stage.nll.soft" + w, lang))
     elif o.label_smoothing:
-        why.append(t("stage.nll.smooth", lang))
+        why.append(t("stage.nll.smooth" + w, lang))
     elif o.weight is not None:
         why.append(t("stage.nll.weighted", lang))
     plain = tr.labels is not None and o.weight is None and not o.label_smoothing
@@ -326,7 +330,7 @@ def _loss_section(result: Result, row_names: list[str], lang: str, f) -> Section
         if plain
         else ("stage.nll_weighted" if tr.labels is not None and not o.label_smoothing else "stage.nll_full")
     )
-    s = Section(t(title, lang), why, header, key="nll")
+    s = Section(t(title + (w if title == "stage.nll_full" else ""), lang), why, header, key="nll")
     for i in range(len(tr.rows)):
         cells = [Cell(row_names[i])]
         if tr.ignored[i]:
