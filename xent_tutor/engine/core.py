@@ -218,6 +218,8 @@ def _check_options(o: Options) -> Options:
 def _shape_error(zshape: tuple[int, ...], tshape: tuple[int, ...], want: tuple[int, ...]) -> None:
     if len(zshape) == 2 and len(tshape) == 1:
         raise XentError("labels_count", "labels", labels=tshape[0], rows=zshape[0])
+    if len(zshape) == 1 and len(tshape) == 1:
+        raise XentError("soft_shape_1d", "labels", got=f"({tshape[0]},)", want=f"({zshape[0]},)")
     if len(tshape) == len(zshape):
         raise XentError("soft_shape", "labels", got=_shp(tshape), want=_shp(zshape))
     raise XentError("target_shape", "labels", got=_shp(tshape), want=_shp(want), soft=_shp(zshape))

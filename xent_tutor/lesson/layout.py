@@ -354,7 +354,10 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     if o.reduction == "none":
         s.why.append(t("stage.reduce.none", lang))
         n = result.problem.num_samples
-        s.lines.append("[" + (_terms(tr.loss, n, ", ", lang, f) if n else "") + "]")
+        if not p.sample_shape:  # unbatched: PyTorch returns a scalar, not a list of one
+            s.lines.append(f(tr.loss[0]))
+        else:
+            s.lines.append("[" + (_terms(tr.loss, n, ", ", lang, f) if n else "") + "]")
         return s
     shown = ~tr.ignored
     terms = _terms(tr.loss[shown], result.live, " + ", lang, f)
