@@ -430,3 +430,29 @@ def test_progress_at_width_60_keeps_every_column_whole(pfile, lang):
         header = t("progress.col." + c, lang)
         assert sum(header in line for line in lines) == 2, (header, r.stdout)  # history and per-stage tables
     assert any(line.split()[-5:] == ["0", "1", "0", "0", "0"] for line in lines)  # the session: right after a retry
+
+
+@pytest.mark.parametrize(
+    "lang, shifted, finite, graded",
+    [
+        ("en", "inf is e^z without the shift: e^1000 overflows (float64 stops near e^709.78). That is why the row's "
+               "max 1000 is subtracted first: e^(z − max) is at most 1.",
+         "inf (infinity) is not the answer: the value asked is finite (every value in this quiz is an ordinary number",
+         "inf (infinity) is not the answer: the value asked is finite (1.3133)"),
+        ("zh", "inf 是不做平移的 e^z：e^1000 会溢出（float64 在 e^709.78 附近就到顶了）。这正是要先减去该行最大值 1000 的原因",
+         "inf（无穷大）不是答案：所问的值是有限的（这道练习里的每个值都是可以写出来的普通数）",
+         "inf（无穷大）不是答案：所问的值是有限的（1.3133）"),
+    ],
+)  # fmt: skip
+def test_inf_as_an_answer_teaches_the_overflow_or_says_the_value_is_finite(pfile, lang, shifted, finite, graded):
+    # float64's exp overflows just above 709.78: e^1000 cannot be held; ln(e^0 + e^-1 + e^-10) + 1 = 1.3133.
+    with pytest.raises(OverflowError):
+        math.exp(709.79)
+    assert f"{math.log(1 + math.exp(-1) + math.exp(-10)) + 1:.4f}" == "1.3133"
+    bare = lambda s: re.sub(r"\s", "", s)  # noqa: E731
+    r = xent("quiz", "--exercise", "huge-logits", "--lang", lang, input="inf\nquit\n")
+    assert bare(shifted) in bare(r.stdout)
+    r = xent("quiz", "--exercise", "article-exercise", "--lang", lang, input="inf\nquit\n")
+    assert bare(finite) in bare(r.stdout) and "not an answer xent can read" not in r.stdout
+    r = xent("quiz", "--exercise", "huge-logits", "--lang", lang, "--answer", "inf")
+    assert r.exit_code == 1 and graded in r.stdout and "1.3133" in r.stdout

@@ -26,6 +26,7 @@ QUIT_WORDS = ("quit", "q", "exit", "退出")
 HINT_WORDS = ("hint", "h", "提示")
 SHOW_WORDS = ("show", "s", "显示")
 SKIP_WORDS = ("skip", "跳过")
+INF_WORDS = ("inf", "+inf", "infinity", "∞", "+∞")
 
 
 class _Stop(Exception):
@@ -49,6 +50,10 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     """Check one answer for the final loss: 0 right, 1 wrong; bad arithmetic raises (exit 2)."""
     qp = _problem(exercise, seed, difficulty)
     step = q.make_steps(qp, "final")[-1]
+    if answer.strip().lower() in INF_WORDS:  # every final loss here is finite: a wrong answer, said plainly
+        sys.stdout.write(t("grade.wrong", lang, value="inf", expected=q.n4(step.expected)) + "\n")
+        sys.stdout.write(t("quiz.inf", lang, value=q.n4(step.expected)) + "\n" + _worked(step, lang) + "\n")
+        return 1
     value = evaluate(answer)
     verdict = q.check(step, value, answer)
     diagnosis = q.describe(verdict, lang, "grade")
@@ -325,6 +330,22 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
             console.print(Text(t("quiz.skipped", lang, worked=_worked(step, lang)), style="yellow"))
             result.outcome = "revealed" if shown else "skipped"
             return result
+        if word in INF_WORDS:
+            if step.prompt_key != "quiz.prompt.exp_shifted":
+                console.print(Text(t("quiz.inf", lang, value=t("quiz.inf_finite", lang)), style="red"))
+                continue
+            # e^z of a large logit overflows: the very reason for the shift, and a wrong try at this step
+            result.wrong_tries += 1
+            result.wrong_first = result.wrong_first or result.wrong_tries == 1
+            result.mistakes.append("unshifted_exp")
+            said = t("quiz.inf_shifted", lang, max=step.params["max"])
+            console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
+            if result.wrong_tries >= q.MAX_TRIES:
+                console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
+                result.outcome = "revealed"
+                return result
+            console.print(t("quiz.try_again", lang, tries=result.wrong_tries, max=q.MAX_TRIES))
+            continue
         try:
             value = evaluate(text)
         except XentError as e:
