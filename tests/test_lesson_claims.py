@@ -424,3 +424,13 @@ def test_unbatched_none_shows_a_scalar_and_a_listed_label_says_give_one_number()
     with pytest.raises(XentError) as e:
         make_problem(np.array([0.3, -1.2, 2.0]), np.array([2]), Options())
     assert "give one number" in message(e.value) and "(1,)" in message(e.value) and "(3,)" in message(e.value)
+
+
+def test_one_ignored_sample_is_singular():
+    from xent_tutor.lesson.text import note
+
+    r = explain(make_problem(np.array([[1.0, 2.0], [0.5, 0.1]]), np.array([0, 1]), Options(ignore_index=1)))
+    text = " ".join(note(n.key, n.params) for n in r.notes)
+    assert "1 sample has the ignore index 1" in text and "sample(s)" not in text
+    r = explain(make_problem(np.array([[1.0, 2.0]]), np.array([1]), Options(ignore_index=1)))
+    assert "The only target is ignored" in " ".join(note(n.key, n.params) for n in r.notes)

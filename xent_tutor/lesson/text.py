@@ -109,4 +109,7 @@ def message(err: XentError, lang: str = DEFAULT_LANG) -> str:
 
 def note(key: str, params: dict[str, object], lang: str = DEFAULT_LANG) -> str:
     """A note from the core, in words."""
+    one = f"note.{key}_one"  # English needs a singular sentence for one sample
+    if params.get("n") == 1 and one in catalogue(DEFAULT_LANG):
+        key = key + "_one"
     return t("note." + key, lang, **_params(params, lang))
