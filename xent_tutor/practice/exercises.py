@@ -164,18 +164,24 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
     )
 
 
+def read_bytes(path: Path) -> bytes:
+    """An exercise file's bytes; ValueError('not_regular' or 'too_big') for what no exercise can be."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
+        raise ValueError("not_regular")
+    with open(path, "rb") as f:
+        raw = f.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ValueError("too_big")
+    return raw
+
+
 def read(path: Path) -> Exercise:
     """One exercise file, or the domain error naming it."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
-            raise ValueError("not a regular file")
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(read_bytes(path).decode("utf-8"))
     except (OSError, ValueError, RecursionError) as e:
-        raise XentError("bad_exercise", None, path=str(path), reason=str(e)) from None
+        words = {"not_regular": "not a regular file", "too_big": f"larger than {MAX_BYTES >> 20} MiB"}
+        raise XentError("bad_exercise", None, path=str(path), reason=words.get(str(e), str(e))) from None
     return parse(data, str(path))
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
-import stat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,7 +15,15 @@ import numpy as np
 from ..engine.core import Options, explain, make_problem
 from ..errors import XentError
 from ..lesson.text import message, t
-from ..practice.exercises import MAX_BYTES, SCHEMA_FILE, exercise_dir, implied_concepts, migrate, numbers
+from ..practice.exercises import (
+    MAX_BYTES,
+    SCHEMA_FILE,
+    exercise_dir,
+    implied_concepts,
+    migrate,
+    numbers,
+    read_bytes,
+)
 from . import jsonpos, schema
 from .stages import stage_values
 
@@ -65,13 +71,7 @@ def validate_file(path: Path | str) -> list[Problem]:
     """Every problem in one exercise file (empty when it is valid and its answer right)."""
     path = Path(path)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
-            raise ValueError("not_regular")
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise ValueError("too_big")
-        text = raw.decode("utf-8")
+        text = read_bytes(path).decode("utf-8")
     except (OSError, ValueError) as e:
         return [Problem(str(path), 1, 1, "check.unreadable", {"reason": _unreadable(e)})]
     return validate_text(text, str(path), path.stem)
