@@ -335,16 +335,9 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
                 console.print(Text(t("quiz.inf", lang, value=t("quiz.inf_finite", lang)), style="red"))
                 continue
             # e^z of a large logit overflows: the very reason for the shift, and a wrong try at this step
-            result.wrong_tries += 1
-            result.wrong_first = result.wrong_first or result.wrong_tries == 1
-            result.mistakes.append("unshifted_exp")
             said = t("quiz.inf_shifted", lang, max=step.params["max"])
-            console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
-            if result.wrong_tries >= q.MAX_TRIES:
-                console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
-                result.outcome = "revealed"
+            if _wrong_try(console, result, step, "unshifted_exp", said, lang):
                 return result
-            console.print(t("quiz.try_again", lang, tries=result.wrong_tries, max=q.MAX_TRIES))
             continue
         try:
             value = evaluate(text)
@@ -359,19 +352,28 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
         if verdict.rounded:
             console.print(Text(q.describe(verdict, lang) or "", style="yellow"))
             continue
-        result.wrong_tries += 1
-        result.wrong_first = result.wrong_first or result.wrong_tries == 1
-        result.mistakes.append(verdict.kind or "unknown")
         said = q.describe(verdict, lang)
         if said is None:
             said = t("quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang))
             used = max(used, 1)  # the general formula is on screen now: the next hint writes the numbers in
-        console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
-        if result.wrong_tries >= q.MAX_TRIES:
-            console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
-            result.outcome = "revealed"
+        if _wrong_try(console, result, step, verdict.kind or "unknown", said, lang):
             return result
-        console.print(t("quiz.try_again", lang, tries=result.wrong_tries, max=q.MAX_TRIES))
+
+
+def _wrong_try(console, result, step: q.Step, kind: str, said: str, lang: str) -> bool:
+    """Count one wrong try and say why; True when it was the last try and the value is now revealed."""
+    from rich.text import Text
+
+    result.wrong_tries += 1
+    result.wrong_first = result.wrong_first or result.wrong_tries == 1
+    result.mistakes.append(kind)
+    console.print(Text("✗ " + t("quiz.not_yet", lang, text=said), style="red"))
+    if result.wrong_tries >= q.MAX_TRIES:
+        console.print(Text(t("quiz.revealed", lang, worked=_worked(step, lang)), style="yellow"))
+        result.outcome = "revealed"
+        return True
+    console.print(t("quiz.try_again", lang, tries=result.wrong_tries, max=q.MAX_TRIES))
+    return False
 
 
 def _summary(console, tally: q.Tally, seconds: float, plan: Plan, path: Path, lang: str) -> None:
