@@ -125,7 +125,7 @@ def test_npy_is_memory_mapped_not_copied(batch):
 def test_progress_bar_only_on_a_terminal_and_after_half_a_second(monkeypatch):
     import io
 
-    from xent_tutor import cli
+    from xent_tutor.cli import explain as cli
 
     clock = iter([0.0, 0.1, 0.9, 1.0, 1.1])
     monkeypatch.setattr("time.monotonic", lambda: next(clock))

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from xent_tutor import cli
 from xent_tutor.cli import app
+from xent_tutor.cli import explain as cli_explain
 from xent_tutor.engine import inputs
 from xent_tutor.engine.inputs import read_array
 
@@ -300,7 +300,7 @@ def test_value_format_skips_the_summary(monkeypatch):
 
 
 def test_grad_json_refused_above_the_limit(monkeypatch):
-    monkeypatch.setattr(cli, "MAX_GRAD_JSON", 3)
+    monkeypatch.setattr(cli_explain, "MAX_GRAD_JSON", 3)
     refused(xent("explain", "--grad", "-f", "json"),
             "--grad: --format json would write the gradient of all 4 logits, more than 3; use the table view for the first rows' gradients")  # fmt: skip
 

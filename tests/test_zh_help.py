@@ -50,7 +50,7 @@ def test_the_catalogues_english_help_is_the_codes_so_the_chinese_is_not_stale() 
             for p in command.params
         ]
         stale += [k for k, text in texts if text and en.get(k) != text]
-    assert stale == [], "English help changed in cli.py: copy it to en.json and translate it in zh.json"
+    assert stale == [], "English help changed in cli/: copy it to en.json and translate it in zh.json"
 
 
 @pytest.mark.parametrize("width", [60, 80, 110])

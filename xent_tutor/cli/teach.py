@@ -1,0 +1,272 @@
+"""The teacher's commands: `xent exercises check|new|migrate`, `xent grade` and `xent worksheet`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import XentError
+from .app import app
+from .common import EXIT_USAGE, ExercisesOpt, LangOpt, current_lang, msg, set_lang, use_exercises
+from .practice import exercises_app
+
+
+@exercises_app.command("check")
+def exercises_check(
+    paths: Annotated[list[str], typer.Argument(metavar="FILE|DIR...", help="Exercise files or folders of them.")],
+    lang: LangOpt = None,
+) -> None:
+    """Validate exercise files and recompute their answers; file:line:column for each problem.
+
+    \b
+    Example: xent exercises check ./my-class
+    """
+    from pathlib import Path
+
+    from ..teach.check import check_paths
+
+    set_lang(lang)
+    lang = current_lang()
+    results = check_paths([Path(p) for p in paths])
+    bad = 0
+    for name, problems in results:
+        for problem in problems:
+            sys.stdout.write(problem.text(lang) + "\n")
+        if any(p.error for p in problems):
+            bad += 1
+        elif not problems:
+            sys.stdout.write(msg("check.ok", lang, file=name) + "\n")
+    if len(results) > 1 or bad:
+        files = msg("check.files_one" if len(results) == 1 else "check.files", lang, n=len(results))
+        sys.stdout.write(msg("check.summary", lang, files=files, bad=bad) + "\n")
+    raise typer.Exit(EXIT_USAGE if bad else 0)
+
+
+@exercises_app.command("new")
+def exercises_new(
+    ex_id: Annotated[str, typer.Option("--id", help="The new exercise's id: lower-case letters, digits and '-'.")],
+    logits: Annotated[str, typer.Option(help="Logits: a list like '[[1.0, 2.0]]', a .json/.csv/.npy path, or '-'.")],
+    labels: Annotated[str, typer.Option(help="Class indices like '[0, 1]', or class probabilities.")],
+    weight: Annotated[str | None, typer.Option(help="Per-class weights, one per class.")] = None,
+    ignore_index: Annotated[int, typer.Option(help="Label value whose samples are left out of the loss.")] = -100,
+    label_smoothing: Annotated[float, typer.Option(help="Label smoothing ε, between 0 and 1.")] = 0.0,
+    reduction: Annotated[str, typer.Option(help="mean or sum.")] = "mean",
+    title: Annotated[
+        str | None, typer.Option(help="Title, in the --lang language (default: generated in every language).")
+    ] = None,
+    teaches: Annotated[
+        str | None, typer.Option(help="One sentence on what it teaches, in the --lang language.")
+    ] = None,
+    hint: Annotated[list[str] | None, typer.Option(help="A hint in the --lang language (repeat for more).")] = None,
+    difficulty: Annotated[
+        str | None, typer.Option(help="easy, medium or hard (default: from the options and size).")
+    ] = None,
+    order: Annotated[int | None, typer.Option(help="Place on the learning path (default: none).")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="File or folder to write (default: ./ID.json).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    lang: LangOpt = None,
+) -> None:
+    """Write a valid exercise file with the answer and every stage computed; add a title and hints.
+
+    \b
+    Example: xent exercises new --id two-rows --logits '[[2.0, 0.5], [0.1, 1.2]]' --labels '[0, 1]'
+    """
+    import re
+    from pathlib import Path
+
+    from ..engine.inputs import read_array
+    from ..practice.exercises import DIFFICULTIES
+    from ..teach.check import exercise_schema, validate_text
+    from ..teach.files import dumps, save
+    from ..teach.new import build
+
+    set_lang(lang)
+    lang = current_lang()
+    if not re.fullmatch(exercise_schema()["properties"]["id"]["pattern"], ex_id):
+        raise XentError("new_bad_id", "id", value=ex_id)
+    if reduction not in ("mean", "sum"):
+        raise XentError("new_reduction", "reduction", value=reduction)
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise XentError("bad_difficulty", "difficulty", value=difficulty)
+    if order is not None and order < 1:
+        raise XentError("new_bad_order", "order", value=order)
+    stdin = typer.get_binary_stream("stdin")
+    if [logits.strip(), labels.strip(), (weight or "").strip()].count("-") > 1:
+        raise XentError("two_stdin", "labels", other="--logits")
+    options: dict[str, Any] = {"reduction": reduction}
+    if weight is not None:
+        options["weight"] = read_array(weight, "weight", stdin).astype(float).tolist()
+    if ignore_index != -100:
+        options["ignore_index"] = ignore_index
+    if label_smoothing:
+        options["label_smoothing"] = label_smoothing
+    data = build(ex_id, read_array(logits, "logits", stdin), read_array(labels, "labels", stdin), options,
+                 title=title, teaches=teaches, hints=hint, lang=lang, difficulty=difficulty, order=order)  # fmt: skip
+    path = Path(output or f"{ex_id}.json")
+    if path.is_dir() or (output or "").endswith(("/", os.sep)):  # "-o class/" names a folder, even a missing one
+        path = path / f"{ex_id}.json"
+    text = dumps(data)
+    found = validate_text(text, str(path), path.stem)
+    problems = [p for p in found if p.error]
+    if problems:  # e.g. an id that breaks the schema, or a file name that is not the id
+        raise XentError("new_invalid", "id", problem=problems[0].text(lang))
+    save(path, text, "output", force)
+    sys.stderr.write(msg("new.written", lang, path=str(path), answer=f"{data['answer']:.4f}") + "\n")
+    for note in found:  # e.g. one class (the loss is always 0), or your texts in one language only
+        sys.stderr.write(note.text(lang) + "\n")
+
+
+@exercises_app.command("migrate")
+def exercises_migrate(
+    paths: Annotated[list[str], typer.Argument(metavar="FILE|DIR...", help="Exercise files or folders of them.")],
+    lang: LangOpt = None,
+) -> None:
+    """Rewrite format-1 exercise files as format 2 (atomically; invalid files are left untouched).
+
+    \b
+    Example: xent exercises migrate ./my-class
+    """
+    from pathlib import Path
+
+    from ..teach.migrate import migrate_paths
+
+    set_lang(lang)
+    lang = current_lang()
+    kept = 0
+    for outcome in migrate_paths([Path(p) for p in paths]):
+        sys.stdout.write(msg("migrate." + outcome.status, lang, file=outcome.path) + "\n")
+        for problem in outcome.problems:
+            sys.stdout.write("  " + problem.text(lang) + "\n")
+        kept += outcome.status == "kept"
+    raise typer.Exit(EXIT_USAGE if kept else 0)
+
+
+@app.command()
+def grade(
+    file: Annotated[
+        str, typer.Argument(metavar="ANSWERS.csv", help="CSV rows student,exercise,answer[,stage]; '-' for stdin.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    summary: Annotated[
+        str | None, typer.Option(help="Also write the per-student and per-exercise summary to this CSV file.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --summary file.")] = False,
+    folders: ExercisesOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Grade a class's answers in one run: one verdict per row, then a summary per student and exercise.
+
+    The exercise column holds an id, a file path, or seed:N:difficulty (a worksheet's random problem);
+    the stage column (optional) is exp, row_sum, p_true, neg_log_p or loss (the default).
+
+    \b
+    Example: xent grade answers.csv --format csv > verdicts.csv
+    """
+    import io
+    from pathlib import Path
+
+    from ..teach import report
+    from ..teach.grade import decode, grade_text, summarize
+
+    set_lang(lang)
+    use_exercises(folders)
+    lang = current_lang()
+    if fmt not in ("table", "csv", "json"):
+        raise XentError("bad_format", "format", value=fmt, choices=("table", "csv", "json"))
+    try:
+        data = typer.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
+    except OSError as e:
+        raise XentError("grade_cannot_read", None, path=file, reason=e.strerror or str(e)) from None
+    graded = grade_text(decode(data), lang)
+    students, exercises, counts = summarize(graded)
+    if summary is not None:
+        from ..teach.files import save
+
+        buf = io.StringIO()
+        report.write_summary_csv(buf, students, exercises)
+        save(Path(summary), buf.getvalue(), "summary", force)
+    out = io.StringIO()
+    if fmt == "csv":
+        report.write_csv(out, graded)
+    elif fmt == "json":
+        report.write_json(out, graded, students, exercises, counts)
+    else:
+        report.write_table(out, graded, students, exercises, counts, lang)
+    sys.stdout.write(out.getvalue())
+    if fmt != "table":
+        sys.stderr.write("xent: " + report.counts_line(counts, lang) + "\n")
+
+
+@app.command()
+def worksheet(
+    count: Annotated[int, typer.Option(help="How many random problems (without --exercise).")] = 10,
+    difficulty: Annotated[str, typer.Option(help="easy, medium or hard (random problems).")] = "easy",
+    seed: Annotated[
+        int, typer.Option(help="Seed of the first random problem; the same seed gives the same sheet.")
+    ] = 1,
+    exercise: Annotated[
+        list[str] | None, typer.Option(help="An exercise id, file or folder instead of random problems (repeat).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or html.")] = "markdown",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the sheet to this file (default: stdout).")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Write the answer key (every stage, the loss to 4 decimals) to this file.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing --output / --key files.")] = False,
+    folders: ExercisesOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Print a worksheet: numbered problems with room to work, and a separate answer key.
+
+    Each problem is headed by how 'xent grade' names it (an id, a path or seed:N:difficulty).
+
+    \b
+    Example: xent worksheet --count 10 --difficulty medium --seed 7 --output sheet.md --key key.md
+    """
+    from pathlib import Path
+
+    from ..practice.quiz import DIFFICULTIES
+    from ..teach import worksheet as ws
+    from ..teach.files import save
+
+    set_lang(lang)
+    use_exercises(folders)
+    lang = current_lang()
+    if fmt not in ws.FORMATS:
+        raise XentError("bad_format", "format", value=fmt, choices=ws.FORMATS)
+    if difficulty not in DIFFICULTIES:
+        raise XentError("bad_difficulty", "difficulty", value=difficulty)
+    if not 1 <= count <= ws.MAX_COUNT:
+        raise XentError("ws_bad_count", "count", value=count, max=ws.MAX_COUNT)
+    if seed < 0:
+        raise XentError("ws_bad_seed", "seed", value=seed)
+    if output is not None and key is not None and Path(output).resolve() == Path(key).resolve():
+        raise XentError("ws_same_file", "key", path=key)
+    refs = ws.problem_refs(exercise or [], count, difficulty, seed)
+    if not refs:
+        raise XentError("ws_no_problems", "exercise")
+    items = ws.items(refs, lang)
+    if exercise:
+        intro = msg("ws.intro_exercises", lang, count=len(items))
+    else:
+        intro = msg("ws.intro_random", lang, count=count, difficulty=difficulty, seed=seed)
+    sheet, answer_key = ws.render(items, fmt, lang, intro)
+    for path, option in ((output, "output"), (key, "key")):
+        if path is not None and Path(path).exists() and not force:
+            raise XentError("file_exists", option, path=path)  # before writing either file
+    if key is not None:
+        save(Path(key), answer_key, "key", force)
+    if output is not None:
+        save(Path(output), sheet, "output", force)
+        sys.stderr.write(msg("ws.written", lang, path=output) + "\n")
+    else:
+        sys.stdout.write(sheet)
+    if key is not None:
+        sys.stderr.write(msg("ws.key_written", lang, path=key) + "\n")
