@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
-# Control characters (C0, DEL, C1), line and paragraph separators and bidi overrides: never echoed raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0, DEL, C1), line and paragraph separators, bidi marks, embeddings, overrides and
+# isolates, and lone surrogates (a file name's undecodable bytes): never echoed raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -86,6 +87,10 @@ def _params(params: dict[str, object], lang: str) -> dict[str, object]:
         out["at"] = sample_at(out["at"], lang)
     if "src" in out:
         out["src"] = t("err.src", lang, src=out["src"]) if out["src"] else ""
+    if "why" in out:  # an OSError or a refused file, worded by fileio's catalogue word
+        if "kind" in out:
+            out["kind"] = t("io.kind." + str(out["kind"]), lang)
+        out["why"] = t("io.why." + str(out["why"]), lang, **out) + str(out.pop("debug", ""))
     if isinstance(out.get("choices"), list | tuple):
         out["choices"] = either(out["choices"], lang)
     if "classes" not in out and "top" in out:
