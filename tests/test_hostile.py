@@ -198,7 +198,7 @@ def test_stdin_and_files_over_max_input(tmp_path):
         r,
         f"--logits: '{tmp_path / 'z.json'}' is larger than 1 MiB; --max-input N raises the limit to N MiB (or save the array as .npy)",
     )
-    refused(xent("explain", "--max-input", "0"), "--max-input: max-input must be at least 1 (MiB), got 0")
+    refused(xent("explain", "--max-input", "0"), "--max-input: max-input must be between 1 and 65536 (MiB), got 0")
 
 
 # 22. CSV files with another separator.

@@ -169,10 +169,29 @@ def read_bytes(path: str | os.PathLike[str], where: str | None, kind: str = "fil
     """A regular file's bytes, at most the kind's limit (a file that grows past it while read is refused too)."""
     cap = LIMITS.get(kind, LIMITS["file"]) if limit is None else limit
     with open_regular(path, where, kind, cap) as f:
-        data = f.read(cap + 1)
-    if len(data) > cap:
+        data = read_stream(f, cap, hint=os.fstat(f.fileno()).st_size)
+    if data is None:
         raise XentError("io.read", where, path=str(path), why="too_big", limit=human(cap), kind=kind)
     return data
+
+
+CHUNK = 1 << 20
+
+
+def read_stream(stream: BinaryIO, cap: int, hint: int = 0) -> bytes | None:
+    """Everything a stream holds, or None past `cap` bytes; memory grows with what is read, never with `cap`."""
+    want = min(cap, hint) + 1
+    first = stream.read(want) if hint else b""
+    if hint and len(first) < want:  # the usual case: a file read whole at its size (a short read is its end)
+        return first
+    chunks, total = [first], len(first)
+    while total <= cap:
+        chunk = stream.read(min(CHUNK, cap + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+    return None
 
 
 def read_text(path: str | os.PathLike[str], where: str | None, kind: str = "file", limit: int | None = None) -> str:

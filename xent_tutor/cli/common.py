@@ -49,6 +49,9 @@ class Group(TyperGroup):
             raise  # the entry point reports it once, after the last flush
         except BrokenPipeError:
             rv = 1
+        except MemoryError:  # an input within every limit that this machine still cannot hold
+            fail(msg("out_of_memory", current_lang()))
+            rv = 1
         except Exception as e:  # a bug: one line, not a traceback, unless debugging
             if os.environ.get("XENT_DEBUG"):
                 raise
@@ -127,10 +130,15 @@ def use_exercises(folders: list[str] | None) -> None:
 def progress_path(option: str | None) -> Any:
     from pathlib import Path
 
+    from ..fileio import check_name
     from ..practice.progress import ENV_VAR
 
-    chosen = option or os.environ.get(ENV_VAR)
-    return Path(chosen) if chosen else Path(typer.get_app_dir("xent")) / "progress.json"
+    if option:
+        return check_name(option, "progress_file")
+    chosen = os.environ.get(ENV_VAR)
+    if chosen:
+        return check_name(chosen, "$" + ENV_VAR)
+    return Path(typer.get_app_dir("xent")) / "progress.json"
 
 
 LangOpt = Annotated[str | None, typer.Option(help="Language: en or zh (default: from LANG / LC_ALL).")]
@@ -150,4 +158,5 @@ ProgressOpt = Annotated[
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 JSON_ROWS = 1000  # stage rows in --format json unless --rows says otherwise
 MAX_GRAD_JSON = 10_000_000  # logits whose gradient --format json writes (80 MB of float64, streamed)
+MAX_INPUT_MIB = 1 << 16  # --max-input: 64 GiB; text is read in chunks, so only what is there is held
 MAX_SHOWN = 10_000  # --rows and --top: every shown sample is held as text and tables (a JSON row is ~9 kB)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import XentError
+from ..fileio import may_write
 from ..terminal import stdin_closed
 from .app import app
 from .common import (
     FORMATS,
     JSON_ROWS,
     MAX_GRAD_JSON,
+    MAX_INPUT_MIB,
     MAX_SHOWN,
     ExercisesOpt,
     LangOpt,
@@ -60,6 +63,7 @@ def explain(
     export: Annotated[
         str | None, typer.Option(help="Also save what is shown as .svg, .html or .txt (for slides and notes).")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing --output / --export files.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes and no progress bar.")] = False,
     threads: Annotated[
         int | None, typer.Option(help="Threads for a big batch (default: XENT_NUM_THREADS, else the usable cores).")
@@ -100,8 +104,13 @@ def explain(
     check_width(width)
     if threads is not None and threads < 1:
         raise XentError("bad_threads", "threads", value=threads)
-    if max_input < 1:
-        raise XentError("bad_max_input", "max_input", value=max_input)
+    if not 1 <= max_input <= MAX_INPUT_MIB:
+        raise XentError("bad_max_input", "max_input", value=max_input, limit=MAX_INPUT_MIB)
+    if output is not None and not output.lower().endswith((".npy", ".csv")):
+        raise XentError("output_type", "output", path=output)
+    for path, option in ((output, "output"), (export, "export")):
+        if path is not None:  # refused before any work, not after it
+            may_write(path, option, force)
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -134,11 +143,9 @@ def explain(
         )
     lang = current_lang()
     if output is not None:
-        from pathlib import Path
-
         from ..engine.outputs import write_losses
 
-        write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape))
+        write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape), force)
     summary = None
     n = result.problem.num_samples
     top = min(top, n)
@@ -190,13 +197,11 @@ def explain(
 
             render_rich(lesson, console)
         if export is not None:
-            _export(console, export, lang)
+            _export(console, export, lang, force)
 
 
-def _export(console: Any, path: str, lang: str) -> None:
+def _export(console: Any, path: str, lang: str, force: bool = False) -> None:
     """Save exactly what was shown, atomically, as SVG, HTML or text."""
-    from pathlib import Path
-
     from ..engine.outputs import write_text
 
     suffix = path.lower().rsplit(".", 1)[-1]
@@ -207,7 +212,7 @@ def _export(console: Any, path: str, lang: str) -> None:
         text = console.export_html()
     else:
         text = console.export_text()
-    write_text(Path(path), text, "export")
+    write_text(Path(path), text, "export", force)
     sys.stderr.write(msg("prefix", lang) + msg("export_done", lang, path=path) + "\n")
 
 

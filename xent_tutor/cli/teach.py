@@ -170,6 +170,7 @@ def grade(
     import io
     from pathlib import Path
 
+    from ..fileio import LIMITS, human, may_write, read_bytes, read_stream
     from ..teach import report
     from ..teach.grade import decode, grade_text, summarize
 
@@ -178,10 +179,14 @@ def grade(
     lang = current_lang()
     if fmt not in ("table", "csv", "json"):
         raise XentError("bad_format", "format", value=fmt, choices=("table", "csv", "json"))
-    try:
-        data = typer.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
-    except OSError as e:
-        raise XentError("grade_cannot_read", None, path=file, reason=e.strerror or str(e)) from None
+    if summary is not None:
+        may_write(summary, "summary", force)  # refused before the class is graded, not after
+    if file == "-":
+        data = read_stream(typer.get_binary_stream("stdin"), LIMITS["answers"])
+        if data is None:
+            raise XentError("io.read", None, path="-", why="too_big", limit=human(LIMITS["answers"]), kind="answers")
+    else:
+        data = read_bytes(file, None, "answers")
     graded = grade_text(decode(data), lang)
     students, exercises, counts = summarize(graded)
     if summary is not None:

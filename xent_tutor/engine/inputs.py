@@ -17,6 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import XentError
+from ..fileio import io_error, read_stream
 
 MAX_DEPTH = 8
 MAX_INPUT = 256 << 20  # bytes of text (JSON, CSV, stdin) read at most unless --max-input says otherwise
@@ -34,8 +35,8 @@ def read_array(value: str, where: str, stdin: BinaryIO | None = None, max_bytes:
     if text == "-":
         if stdin is None:
             raise XentError("no_stdin", where)
-        data = stdin.read(max_bytes + 1)
-        if len(data) > max_bytes:
+        data = read_stream(stdin, max_bytes)
+        if data is None:
             raise XentError("input_too_large", where, path="-", limit=max_bytes >> 20)
         return _from_bytes(data, where, "-")
     if text.startswith("[") or _NUMBER.match(text):
@@ -56,14 +57,12 @@ def read_file(path: Path, where: str, max_bytes: int = MAX_INPUT) -> np.ndarray:
             if suffix == ".npy":
                 _npy_header(f, size, where, path)
                 return _check_npy(np.load(path, mmap_mode="r", allow_pickle=False), where, path)
-            data = f.read(max_bytes + 1)
-    except PermissionError:
-        raise XentError("file_unreadable", where, path=str(path), reason="permission denied") from None
+            data = read_stream(f, max_bytes, hint=size)
     except ValueError as e:
         raise _npy_error(e, where, path) from None
     except OSError as e:
-        raise XentError("file_unreadable", where, path=str(path), reason=e.strerror or str(e)) from None
-    if len(data) > max_bytes:  # it grew while being read
+        raise io_error(e, path, where) from None
+    if data is None:  # it grew while being read
         raise XentError("input_too_large", where, path=str(path), limit=max_bytes >> 20)
     text = _decode(data, where, str(path))
     if suffix == ".csv":
@@ -79,11 +78,9 @@ def _regular_size(path: Path, where: str, known: bool) -> int:
         if known or re.fullmatch(r"[^\s(),;]+", str(path)):  # a file name that is not there
             raise XentError("file_missing", where, path=str(path)) from None
         raise XentError("not_input", where, value=_clip(str(path))) from None
-    except PermissionError:
-        raise XentError("file_unreadable", where, path=str(path), reason="permission denied") from None
     except (OSError, ValueError) as e:  # a name too long, a NUL byte, a loop of links: not a usable file name
         if known and isinstance(e, OSError) and e.errno not in (errno.ENAMETOOLONG, errno.ELOOP):
-            raise XentError("file_unreadable", where, path=str(path), reason=e.strerror or str(e)) from None
+            raise io_error(e, path, where) from None
         raise XentError("not_input", where, value=_clip(str(path))) from None
     if stat.S_ISDIR(st.st_mode):
         raise XentError("file_is_dir", where, path=str(path))

@@ -88,6 +88,9 @@ def _params(params: dict[str, object], lang: str) -> dict[str, object]:
     if "src" in out:
         out["src"] = t("err.src", lang, src=out["src"]) if out["src"] else ""
     if "why" in out:  # an OSError or a refused file, worded by fileio's catalogue word
+        path = str(out.get("path", ""))
+        if len(path) > 160:  # a 4,000-byte name stays one readable line: its start and its end
+            out["path"] = path[:90] + "…" + path[-60:]
         if "kind" in out:
             out["kind"] = t("io.kind." + str(out["kind"]), lang)
         out["why"] = t("io.why." + str(out["why"]), lang, **out) + str(out.pop("debug", ""))
@@ -108,7 +111,10 @@ def either(items: list | tuple, lang: str = DEFAULT_LANG) -> str:
 
 def message(err: XentError, lang: str = DEFAULT_LANG) -> str:
     """The one line describing an error: which option, what is wrong, where."""
-    where = t("err.where", lang, opt="--" + err.where.replace("_", "-")) if err.where else ""
+    if err.where and err.where.startswith("$"):  # an environment variable: named as it is spelled
+        where = t("err.env", lang, name=err.where[1:])
+    else:
+        where = t("err.where", lang, opt="--" + err.where.replace("_", "-")) if err.where else ""
     return where + t(err.key, lang, **_params(err.params, lang))
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..practice.exercises import migrate
+from ..practice.exercises import migrate, read_bytes
 from .check import Problem, validate_file, validate_text
 from .files import dumps, save
 
@@ -26,9 +26,9 @@ class Outcome:
 def migrate_file(path: Path) -> Outcome:
     """Rewrite one file as format 2 when it is a valid format-1 file; otherwise leave it untouched."""
     problems = [p for p in validate_file(path) if p.error]
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    try:  # a FIFO, a device or a file too big was refused unread by validate_file: never opened again
+        data = json.loads(read_bytes(path).decode("utf-8"))  # deep nesting: RecursionError
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return Outcome(str(path), "kept", problems)
     if isinstance(data, dict) and data.get("format") == 2:
         return Outcome(str(path), "current")  # what else is wrong with it is for `xent exercises check`
