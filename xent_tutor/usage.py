@@ -8,8 +8,7 @@ from typing import Any
 
 import typer
 
-from .lesson.text import catalogue, t
-from .lesson.wrap import HAN, divide
+from .lesson.text import HAN, catalogue, t
 
 _HEADINGS = {
     "Options": "help.heading.options",
@@ -84,6 +83,8 @@ def _fill(text: str, width: int, indent: str) -> str:
             out.append("\n".join(indent + line for line in para.splitlines()[1:]))
             continue
         para = " ".join(line.strip() for line in para.splitlines())
+        from .lesson.wrap import divide
+
         cuts = [0, *divide(para, width - len(indent)), len(para)]
         out.append("\n".join(indent + para[a:b].rstrip() for a, b in itertools.pairwise(cuts)))
     return "\n\n".join(out)

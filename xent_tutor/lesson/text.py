@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..errors import XentError
 
 LANGS = ("en", "zh")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Chinese characters
 DEFAULT_LANG = "en"
 # Control characters (C0, DEL, C1), line and paragraph separators, bidi marks, embeddings, overrides and
 # isolates, and lone surrogates (a file name's undecodable bytes): never echoed raw.

@@ -13,7 +13,8 @@ from rich.containers import Lines
 from rich.measure import Measurement
 from rich.text import Text
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from .text import HAN
+
 # Chinese text around formulas: ideographs, kana, CJK and full-width punctuation.
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’…—"
 # A formula, number or code: a run of other characters between two pieces of Chinese text.
