@@ -11,14 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import XentError
-
-if TYPE_CHECKING:
-    from .core import Options
+from .options import Options
 
 CHUNK_ELEMENTS = 1 << 18  # logits per chunk (1 MiB of float32): cache-sized, yet few Python steps
 PARALLEL_ELEMENTS = 1 << 22  # below this a second thread did not pay (measured: benchmarks/README.md)
