@@ -8,6 +8,7 @@ BLAS thread pool starts inside the worker threads.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,22 @@ def smoothed(t: np.ndarray, eps: float, c: int) -> np.ndarray:
     return t * (1.0 - eps) + eps / c if eps > 0 else t
 
 
+def soft_rows(z: np.ndarray, t: np.ndarray, eps: float, w: np.ndarray | None) -> np.ndarray:
+    """-sum_c (log p_c * target_c) * w_c, in PyTorch's order: NaN and inf exactly where PyTorch's are.
+
+    The target is smoothed first ((1 - eps) t + eps / C), so with smoothing a -inf logit meets a
+    positive coefficient (+inf loss), and 0 * (-inf) appears only for a zero target or weight.
+    """
+    with np.errstate(all="ignore"):
+        m = z.max(axis=1, keepdims=True)
+        logp = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        target = t * (1 - eps) + eps / z.shape[1] if eps > 0 else t
+        prod = logp * target
+        if w is not None:
+            prod = prod * w
+        return -prod.sum(axis=1)
+
+
 class _Kernel:
     """The loss of rows [a, b), computed chunk by chunk in one reusable buffer."""
 
@@ -85,7 +102,8 @@ class _Kernel:
         """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits, kept figures)."""
         rows = min(self.rows, b - a)
         buf = np.empty((self.c, rows) if self.col else (rows, self.c), self.dtype)
-        total = share = 0.0
+        totals: list[float] = []
+        shares: list[float] = []  # per chunk; summed exactly (math.fsum) so a tiny denominator keeps its digits
         hits = 0
         kept = Kept() if self.argmax or self.top else None
         nan_ignored = [0, -1]  # ignored samples whose softmax is nan: how many, and the first
@@ -98,13 +116,13 @@ class _Kernel:
                     nan_ignored[0] += int(bad.size)
                     nan_ignored[1] = s + int(bad[0]) if nan_ignored[1] < 0 else nan_ignored[1]
                 out[s:e] = loss
-                total += float(loss.sum())
-                share += sh
+                totals.append(float(loss.sum()))
+                shares.append(sh)
                 hits += hit
                 if kept is not None:
                     self._keep(kept, out[s:e], ignored, s)
                 done[slot] = e - a
-        return total, share, hits, kept, nan_ignored
+        return math.fsum(totals), math.fsum(shares), hits, kept, nan_ignored
 
     def _keep(self, kept: Kept, loss: np.ndarray, ignored: np.ndarray | None, s: int) -> None:
         """Fold this chunk's counted finite losses into the running summary figures."""
@@ -146,7 +164,7 @@ class _Kernel:
             m = self._pick(c, top)
             np.subtract(c, m[:, None], out=buf)
         if self.soft:
-            return self._soft(buf, np.asarray(t), m, None if self.col else top), float(n), -1, None, None
+            return self._soft(buf, np.asarray(t), m, None if self.col else top, c), float(n), -1, None, None
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
@@ -164,24 +182,27 @@ class _Kernel:
         wy = None
         if self.w64 is not None:
             wy = self.w64[safe]
+            if any_ignored:
+                wy[ignored] = 0.0  # the denominator sums the counted rows only (never total minus ignored)
             loss *= wy
         if eps > 0:
             loss *= 1.0 - eps
             loss += (eps / self.c) * (lse * self.total_w - shifted_sum)
-        share = float(n) if wy is None else float(wy.sum())
+        counted = n - int(np.count_nonzero(ignored)) if any_ignored else n
+        share = float(counted) if wy is None else float(wy.sum())  # pairwise within the chunk
         bad = None
         if any_ignored:
             bad = np.flatnonzero(ignored & np.isnan(lse))  # PyTorch's gradient there is 0 * nan
             # Ignored rows are skipped, not multiplied by zero: a nan there must not leak.
             loss[ignored] = 0.0
-            share -= float(np.count_nonzero(ignored)) if wy is None else float(wy[ignored].sum())
         return loss, share, hit, ignored if any_ignored else None, bad
 
-    def _soft(self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None) -> np.ndarray:
+    def _soft(self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None, z: np.ndarray) -> np.ndarray:
         """-sum_c a_c log p_c with a = ((1 - eps) t + eps / C) w, in the logits' precision.
 
         Expanded as lse * sum_c a_c - sum_c a_c (z_c - m), each sum split into its t part and its
-        eps part, so no (rows, C) float64 copy of the targets is made.
+        eps part, so no (rows, C) float64 copy of the targets is made. A NaN from that split (a
+        -inf logit whose t_c w_c is 0) is recomputed as PyTorch forms it, coefficients first.
         """
         tw = t if t.dtype == self.dtype else t.astype(self.dtype)
         if self.w is not None:
@@ -193,7 +214,11 @@ class _Kernel:
             share = eps / self.c
             mass = (1.0 - eps) * mass + share * self.total_w
             tz = (1.0 - eps) * tz + share * self._dot(buf, self.w)
-        return self._lse(buf, m, top) * mass - tz
+        loss = self._lse(buf, m, top) * mass - tz
+        bad = np.flatnonzero(np.isnan(loss))
+        if bad.size:
+            loss[bad] = soft_rows(np.asarray(z[bad]), t[bad], self.o.label_smoothing, self.w)
+        return loss
 
     def _pick(self, c: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """c[i, cols[i]] for every row i (a flat take: several times faster than 2-D fancy indexing)."""
@@ -302,8 +327,8 @@ def batch_loss(
             parts = [f.result() for f in futures]
     if progress is not None:
         progress(m, m)
-    total = sum(p[0] for p in parts)
-    share = sum(p[1] for p in parts)
+    total = math.fsum(p[0] for p in parts)
+    share = math.fsum(p[1] for p in parts)
     correct = sum(p[2] for p in parts) if argmax and target.ndim == 1 and m else -1
     kept = None
     if argmax or top:

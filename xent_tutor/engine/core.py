@@ -464,7 +464,7 @@ def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
                 "all_neginf": np.isneginf(z).all(axis=1),
             }
             if problem.soft:
-                kinds["neginf_soft"] = np.isneginf(z).any(axis=1)
+                kinds.update(_soft_neginf_kinds(problem, rows, z, np.isnan(per_sample[rows])))
             else:
                 y = problem.target[rows]
                 nan = np.isnan(per_sample[rows])  # a weight of 0 times +inf: say NaN, not +inf
@@ -484,6 +484,24 @@ def _nonfinite_notes(problem: Problem, per_sample: np.ndarray) -> list[Note]:
                 first.setdefault(key, int(rows[hits[0]]))
                 count[key] = count.get(key, 0) + int(hits.size)
     return [Note(key, {"at": _where(first[key], problem.sample_shape), "count": count[key]}) for key in first]
+
+
+def _soft_neginf_kinds(problem: Problem, rows: np.ndarray, z: np.ndarray, nan: np.ndarray) -> dict[str, np.ndarray]:
+    """Why a class-probability row with a -inf logit has its value: the note follows the value.
+
+    PyTorch multiplies ln p_c = -inf by the (smoothed) target, then by the weight: NaN where either
+    is 0, else +inf.
+    """
+    o = problem.options
+    neginf = np.isneginf(z)
+    target = smoothed(np.asarray(problem.target[rows]), o.label_smoothing, problem.num_classes)
+    zero_target = (neginf & (target == 0)).any(axis=1)
+    row = neginf.any(axis=1)
+    return {
+        "neginf_soft": row & nan & zero_target,
+        "neginf_soft_weight": row & nan,
+        "neginf_soft_smoothing" if o.label_smoothing > 0 else "neginf_soft_inf": row & ~nan,
+    }
 
 
 @dataclass
