@@ -195,3 +195,76 @@ def copy_exercises(dst: Path) -> None:
 
 def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data))
+
+
+# --- Environment variables, checked like options. ---
+
+
+def warned(r) -> list[str]:
+    return [line for line in r.stderr.splitlines() if line.startswith("xent: warning: ")]
+
+
+@pytest.mark.parametrize("args", [["explain"], ["explain", "-f", "markdown"], ["--", "explain"], ["progress"]])
+def test_columns_beyond_any_integer_is_clamped_with_one_warning(args, tmp_path):
+    r = xent(*args, env={"COLUMNS": "99999999999999999999", "XENT_PROGRESS_FILE": str(tmp_path / "p.json")})
+    assert r.exit_code == 0, r.stderr
+    assert warned(r) == [
+        "xent: warning: environment variable COLUMNS is 99999999999999999999; using 1000 (40 to 1000 columns)"
+    ]
+    assert "internal error" not in r.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "-5", "\x1b[31m", "1e3", " "])
+def test_unusable_columns_is_ignored_with_one_warning(value):
+    r = xent("explain", env={"COLUMNS": value})
+    assert r.exit_code == 0 and "Reduction" in r.stdout  # not an invisible lesson
+    if value.strip():
+        shown = value.replace("\x1b", "\\x1b")
+        assert warned(r) == [f"xent: warning: environment variable COLUMNS is '{shown}', not a number of columns; "
+                             "it is ignored"]  # fmt: skip
+    assert "\x1b" not in r.stderr
+
+
+def test_small_columns_is_raised_to_the_narrowest_layout():
+    r = xent("explain", env={"COLUMNS": "20"})
+    assert r.exit_code == 0
+    assert warned(r) == ["xent: warning: environment variable COLUMNS is 20; using 40 (40 to 1000 columns)"]
+    assert max(len(line) for line in r.stdout.splitlines()) <= 40
+
+
+def test_lines_and_lang_and_force_color():
+    r = xent("explain", "-f", "value", env={"LINES": "0", "XENT_LANG": "fr", "FORCE_COLOR": "maybe"})
+    assert r.exit_code == 0 and r.stdout.strip() == "0.6945089706917403"
+    assert warned(r) == [
+        "xent: warning: environment variable LINES is '0', not a number of lines; it is ignored",
+        "xent: warning: environment variable XENT_LANG is 'fr', and xent speaks en or zh; it is ignored",
+        "xent: warning: environment variable FORCE_COLOR is 'maybe', and only 1 (force colour) or 0 (do not) is "
+        "understood; it is ignored",
+    ]
+
+
+def test_force_color_zero_means_not_forced():
+    r = xent("explain", env={"FORCE_COLOR": "0", "NO_COLOR": None, "TERM": "xterm-256color"})
+    assert r.exit_code == 0 and "\x1b[" not in r.stdout and r.stderr == ""
+
+
+def test_warnings_in_chinese():
+    r = xent("explain", "--lang", "zh", "-f", "value", env={"COLUMNS": "abc"})
+    assert r.stderr == "xent：警告：环境变量 COLUMNS 的值 'abc' 无法使用，已忽略：不是列数\n"
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "99999999999999999999", "257", "٣"])
+def test_threads_variable_is_refused_with_its_name(value):
+    refused(xent("explain", env={"XENT_NUM_THREADS": value}),
+            f"the environment variable XENT_NUM_THREADS must be a whole number from 1 to 256; got '{value}'")  # fmt: skip
+
+
+def test_threads_variable_unused_by_other_commands(tmp_path):
+    r = xent("progress", env={"XENT_NUM_THREADS": "abc", "XENT_PROGRESS_FILE": str(tmp_path / "p.json")})
+    assert r.exit_code == 0 and r.stderr == ""
+
+
+def test_threads_option_bounded():
+    refused(
+        xent("explain", "--threads", "100000000000"), "--threads: threads must be between 1 and 256, got 100000000000"
+    )

@@ -30,6 +30,7 @@ class Group(TyperGroup):
         if wanted in LANGS:
             _LANG["lang"] = wanted  # so that --help, read before --lang, is in that language too
         localize(self, current_lang())
+        _check_environment()
         use_exercises(None)
         # numpy's RuntimeWarnings (overflow in exp, 0/0) are PyTorch's answers, explained in notes.
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -60,6 +61,20 @@ class Group(TyperGroup):
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _check_environment() -> None:
+    """Unusable environment values dropped or clamped before anything reads them: one warning each."""
+    from ..lesson.text import printable, t
+    from .environment import sanitize
+
+    lang = current_lang()
+    for key, params in sanitize():
+        words = {k: t(str(v), lang) if k in ("why", "unit") else v for k, v in params.items()}
+        try:
+            sys.stderr.write(t("warn_prefix", lang) + printable(t(key, lang, **words)) + "\n")
+        except (OutputError, OSError):
+            pass
 
 
 def message_of(e: XentError) -> str:

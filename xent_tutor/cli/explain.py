@@ -102,8 +102,10 @@ def explain(
     if export is not None and fmt != "table":
         raise XentError("export_format", "export", format=fmt)
     check_width(width)
-    if threads is not None and threads < 1:
-        raise XentError("bad_threads", "threads", value=threads)
+    from ..engine.batch import MAX_THREADS
+
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
+        raise XentError("bad_threads", "threads", value=threads, limit=MAX_THREADS)
     if not 1 <= max_input <= MAX_INPUT_MIB:
         raise XentError("bad_max_input", "max_input", value=max_input, limit=MAX_INPUT_MIB)
     if output is not None and not output.lower().endswith((".npy", ".csv")):

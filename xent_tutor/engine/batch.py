@@ -23,6 +23,7 @@ PARALLEL_ELEMENTS = 1 << 22  # below this a second thread did not pay (measured:
 SMALL_C = 56  # below this many classes a chunk is transposed first (measured: faster up to about 48)
 EINSUM_ROW = 8192  # numpy's buffer: einsum splits longer rows at places that depend on the row
 THREADS_ENV = "XENT_NUM_THREADS"
+MAX_THREADS = 256  # more threads than this only adds overhead (and a huge count would start that many)
 
 
 @dataclass
@@ -281,8 +282,8 @@ def workers() -> int:
     """Threads to use: XENT_NUM_THREADS when set, else the cores this process may use."""
     env = os.environ.get(THREADS_ENV, "").strip()
     if env:
-        if not env.isdigit() or int(env) < 1:
-            raise XentError("bad_threads_env", "", value=env)
+        if not (env.isascii() and env.isdigit()) or not 1 <= int(env) <= MAX_THREADS:
+            raise XentError("bad_threads_env", "", value=env[:40], limit=MAX_THREADS)
         return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
