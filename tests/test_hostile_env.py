@@ -268,3 +268,70 @@ def test_threads_option_bounded():
     refused(
         xent("explain", "--threads", "100000000000"), "--threads: threads must be between 1 and 256, got 100000000000"
     )
+
+
+# --- Exercise folders from the environment: read lazily and per file. ---
+
+
+def article() -> dict:
+    return json.loads((ROOT / "exercises" / "article-exercise.json").read_text())
+
+
+BROKEN = {
+    "answer-list": {"answer": [1.0]},
+    "answer-text": {"answer": "zero"},
+    "options-list": {"options": ["mean"]},
+    "ragged": {"logits": [[1.0, 2.0], [3.0]], "labels": [0, 0]},
+    "hints-number": {"hints": 7},
+    "title-list": {"title": ["a"]},
+}
+
+
+@pytest.fixture(params=sorted(BROKEN))
+def broken_folder(request, tmp_path):
+    ident = f"mine-{request.param}"
+    data = article() | {"id": ident, "order": None} | BROKEN[request.param]
+    data.pop("order")
+    write_json(tmp_path / f"{ident}.json", data)
+    return tmp_path, ident
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", "--format", "markdown"],
+        ["explain", "-f", "value"],
+        ["explain", "--exercise", ARTICLE, "-f", "value"],
+        ["quiz", "--exercise", ARTICLE, "--answer", "0.6945"],
+        ["worksheet", "--count", "1"],
+        ["grade", "-"],
+    ],
+)
+def test_commands_that_do_not_use_a_broken_file_never_read_it(args, broken_folder, tmp_path, monkeypatch):
+    folder, _ = broken_folder
+    monkeypatch.chdir(tmp_path)
+    r = xent(*args, input=f"ann,{ARTICLE},0.6945\n", env={"XENT_EXERCISES": str(folder)})
+    assert r.exit_code == 0, r.stderr
+    assert "warning" not in r.stderr and "invalid" not in r.stderr and "internal" not in r.stderr
+
+
+def test_the_listing_skips_a_broken_file_with_one_warning(broken_folder, tmp_path):
+    folder, ident = broken_folder
+    r = xent("exercises", "--progress-file", str(tmp_path / "p.json"), env={"XENT_EXERCISES": str(folder)})
+    assert r.exit_code == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"xent: warning: exercise file '{folder / ident}.json' is invalid")
+
+
+def test_a_command_that_asks_for_the_broken_file_exits_2_naming_it(broken_folder, tmp_path):
+    folder, ident = broken_folder
+    progress = ["--progress-file", str(tmp_path / "p.json")]
+    for args in (["quiz", "--exercise", ident, "--mode", "final", *progress], ["explain", "--exercise", ident]):
+        line = refused(xent(*args, input="q\n", env={"XENT_EXERCISES": str(folder)}))
+        assert line.startswith(f"exercise file '{folder / ident}.json' is invalid: ")
+
+
+def test_a_teacher_file_with_a_built_in_id_is_still_a_clash(tmp_path):
+    write_json(tmp_path / f"{ARTICLE}.json", article())
+    line = refused(xent("explain", "--exercise", ARTICLE, env={"XENT_EXERCISES": str(tmp_path)}))
+    assert ARTICLE in line

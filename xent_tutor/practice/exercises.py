@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -146,6 +145,10 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
     difficulty = data.get("difficulty")
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise XentError("bad_exercise", None, path=path, reason="'difficulty' must be easy, medium or hard")
+    import numpy as np
+
+    for key in ("logits", "labels"):  # rectangular and numeric, or refused here rather than where it is used
+        np.asarray(numbers(data[key]), dtype=float)
     return Exercise(
         id=data["id"],
         title=_texts(data, "title", path),
@@ -166,10 +169,18 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
 
 def read_bytes(path: Path) -> bytes:
     """An exercise file's bytes; ValueError('not_regular' or 'too_big') for what no exercise can be."""
-    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, /dev/zero never end
-        raise ValueError("not_regular")
-    with open(path, "rb") as f:
-        raw = f.read(MAX_BYTES + 1)
+    from ..fileio import LIMITS, regular
+
+    try:
+        regular(path, None, "exercise")  # a FIFO would block, /dev/zero never end
+    except XentError as e:
+        why = e.params.get("why")
+        if why in ("fifo", "socket", "device"):
+            raise ValueError("not_regular") from None
+        if why == "too_big":
+            raise ValueError("too_big") from None
+    with open(path, "rb") as f:  # what regular() refused for any other reason, the OSError says in its errno
+        raw = f.read(LIMITS["exercise"] + 1)
     if len(raw) > MAX_BYTES:
         raise ValueError("too_big")
     return raw
@@ -181,8 +192,13 @@ def read(path: Path) -> Exercise:
         data = json.loads(read_bytes(path).decode("utf-8"))
     except (OSError, ValueError, RecursionError) as e:
         words = {"not_regular": "not a regular file", "too_big": f"larger than {MAX_BYTES >> 20} MiB"}
-        raise XentError("bad_exercise", None, path=str(path), reason=words.get(str(e), str(e))) from None
-    return parse(data, str(path))
+        raise XentError("bad_exercise", None, path=str(path), reason=words.get(str(e), str(e)[:120])) from None
+    try:
+        return parse(data, str(path))
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        # a field of the wrong kind (an answer that is a list, hints that are numbers): never an internal error
+        raise XentError("bad_exercise", None, path=str(path), reason="a field holds the wrong kind of value; "
+                        f"'xent exercises check {path}' says which") from None  # fmt: skip
 
 
 ENV_VAR = "XENT_EXERCISES"
@@ -255,7 +271,12 @@ def path_order() -> list[Exercise]:
 
 
 def get(ref: str) -> Exercise:
-    """The exercise with this id, or in this file; else the domain error naming it."""
+    """The exercise with this id, or in this file; else the domain error naming it.
+
+    Read lazily and per file: a built-in id reads only the built-in folder, a teacher's id only the file
+    named after it in each folder (the file name is the id); the folders are scanned whole only when no
+    file has the name, so an invalid file elsewhere never stops a command that does not use it.
+    """
     if is_path(ref):
         ex = read(Path(ref))
         _BY_PATH[ex.id] = ex  # the quiz looks it up again by id
@@ -264,6 +285,16 @@ def get(ref: str) -> Exercise:
         raise XentError("unknown_exercise", "exercise", id=ref[:60])
     if ref in _BY_PATH:
         return _BY_PATH[ref]
+    named = [f / f"{ref}.json" for f in search_folders() if _is_file(f / f"{ref}.json")]
+    found = _builtin().get(ref)
+    if found is not None:
+        if named:
+            raise XentError("exercise_clash", "exercises", id=ref, first=found.path, second=str(named[0]))
+        return found
+    for file in named:
+        ex = read(file)  # the file asked for: invalid is an error, with its name
+        if ex.id == ref:
+            return ex
     lib = library()
     found = lib.exercises.get(ref)
     if found is None:
@@ -272,6 +303,19 @@ def get(ref: str) -> Exercise:
                 raise e
         raise XentError("unknown_exercise", "exercise", id=ref)
     return found
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+@cache
+def _builtin() -> dict[str, Exercise]:
+    """The exercises shipped with xent, by id (always valid: a test checks every one)."""
+    return {ex.id: ex for ex in (read(f) for f in sorted(exercise_dir().glob("*.json")))}
 
 
 def text(texts: dict[str, str], lang: str) -> str:
