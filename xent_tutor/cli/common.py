@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -71,10 +72,8 @@ def _check_environment() -> None:
     lang = current_lang()
     for key, params in sanitize():
         words = {k: t(str(v), lang) if k in ("why", "unit") else v for k, v in params.items()}
-        try:
+        with contextlib.suppress(OutputError, OSError):  # stderr closed: the warning cannot be shown
             sys.stderr.write(t("warn_prefix", lang) + printable(t(key, lang, **words)) + "\n")
-        except (OutputError, OSError):
-            pass
 
 
 def message_of(e: XentError) -> str:
