@@ -119,13 +119,16 @@ def _each_step():
 
 
 @pytest.mark.parametrize("pid, s", _all_steps())
-def test_one_tolerance_rule_at_every_stage(pid, s):
+def test_one_precision_rule_at_every_stage(pid, s):
     exact = torch_value(pid, s)
-    assert q.check(s, round(exact, 4), f"{exact:.4f}").correct
-    assert q.check(s, exact + 0.00009).correct and q.check(s, exact - 0.00009).correct
-    far = max(exact, s.chained) + 0.00011
-    assert not q.check(s, far).correct
-    assert not q.check(s, min(exact, s.chained) - 0.00011).correct
+    unit = 10.0**-s.decimals
+    # Asked: 4 decimals, or 4 significant figures for a small value that is divided by or logged next.
+    assert s.decimals == (4 if s.stage in ("neg_log_p", "loss") or exact >= 0.1 else 3 - math.floor(math.log10(exact)))
+    assert q.check(s, round(exact, s.decimals), f"{exact:.{s.decimals}f}").correct
+    assert q.check(s, exact + 0.9 * unit).correct and q.check(s, exact - 0.9 * unit).correct
+    accepted = [exact] + [src.value for src in q.sources(s)]  # worked from rounded or shown numbers
+    assert not q.check(s, max(accepted) + 1.1 * unit).correct
+    assert not q.check(s, min(accepted) - 1.1 * unit).correct
 
 
 def half_up(text: str, d: int) -> str:
@@ -136,43 +139,49 @@ def half_up(text: str, d: int) -> str:
 
 
 @pytest.mark.parametrize("pid, s", _all_steps())
-def test_under_rounded_right_number_is_asked_again_at_every_stage(pid, s):
+def test_under_rounded_right_number_is_a_try_that_gives_no_digits_away(pid, s):
     exact = torch_value(pid, s)
-    for d in (2, 3):
+    accepted = [exact] + [src.value for src in q.sources(s)]
+    for d in range(1, s.decimals):
         text = f"{exact:.{d}f}"
-        if abs(float(text) - exact) <= q.TOL:
+        if any(abs(float(text) - x) <= 10.0**-s.decimals for x in accepted):
             continue  # the rounded number is already within the rule
         v = q.check(s, float(text), text)
         assert v.rounded and v.kind == "rounded" and not v.correct, (text, v)
-        full = v.params["expected"]  # the exact value, or the one worked from 4-decimal steps
-        assert float(full) == pytest.approx(exact, abs=2e-4) and half_up(full, d) == text
-        assert q.describe(v, "en") == f"{text} is {full} rounded to {d} decimals: give 4 decimals and try again."
-        assert q.describe(v, "zh") == f"{text} 是 {full} 四舍五入到 {d} 位小数的结果：请保留 4 位小数，再试一次。"
-        assert q.describe(v, "en", "grade") == f"{text} is {full} rounded to {d} decimals; 4 decimals are required."
+        en, zh = q.describe(v, "en"), q.describe(v, "zh")
+        asked = s.decimals
+        assert en.startswith(f"{text} has {d} decimals; this ")
+        assert f"{asked} decimals" in en and f"{asked} 位小数" in zh and zh.startswith(f"{text} 只有 {d} 位小数；")
+        rest = (en + zh).replace(text, "")
+        assert f"{exact:.{asked}f}" not in rest and f"{exact:.4f}" not in rest  # the digits are not given
+        full = v.params["expected"]
+        assert full == f"{exact:.{asked}f}"
+        assert q.describe(v, "en", "grade").startswith(f"{text} is {full} rounded to {d} decimals;")
         assert "再试" not in q.describe(v, "zh", "grade") and "try again" not in q.describe(v, "en", "grade")
 
 
 @pytest.mark.parametrize("pid, s", _all_steps())
-def test_a_cut_right_number_is_close_not_right(pid, s):
+def test_a_cut_right_number_is_short_not_right(pid, s):
     exact = torch_value(pid, s)
     for d in (2, 3):
         cut = f"{math.trunc(exact * 10**d) / 10**d:.{d}f}"
         values = [exact] + ([s.chained] if s.chained is not None else [])
-        if any(f"{x:.{d}f}" == cut for x in values) or abs(float(cut) - exact) <= q.TOL:
+        if any(f"{x:.{d}f}" == cut for x in values) or abs(float(cut) - exact) <= 10.0**-s.decimals:
             continue  # cutting and rounding agree here, or the cut number is within the rule
         v = q.check(s, float(cut), cut)
         assert v.kind == "cut" and v.rounded and not v.correct, (cut, v)
         full, rounded = v.params["expected"], v.params["rounded"]
-        assert rounded == half_up(full, d) != cut
+        assert rounded == half_up(f"{exact:.12f}", d) != cut
         en, zh = q.describe(v, "en"), q.describe(v, "zh")
-        assert en.startswith(
+        assert full not in en + zh and rounded not in en + zh
+        g_en, g_zh = q.describe(v, "en", "grade"), q.describe(v, "zh", "grade")
+        assert g_en.startswith(
             f"{cut} is close: {full} cut to {d} decimals, not rounded ({d} decimals rounded give {rounded})"
         )
-        assert "right" not in en and "对" not in zh
-        assert zh.startswith(
+        assert g_zh.startswith(
             f"{cut} 很接近：它是把 {full} 截断到 {d} 位小数，而不是四舍五入（四舍五入到 {d} 位是 {rounded}）"
         )
-        assert "try again" not in q.describe(v, "en", "grade") and "再试" not in q.describe(v, "zh", "grade")
+        assert "try again" not in g_en and "再试" not in g_zh
 
 
 def test_article_binary_0615_is_cut_not_rounded():
@@ -317,7 +326,7 @@ def test_diagnosis_names_the_number_and_what_to_do(pid, stage, row, answer, kind
 
 
 def test_every_mistake_kind_is_covered_by_the_table():
-    assert {d[4] for d in DIAGNOSES} | {"rounded", "cut"} == set(q.MISTAKE_KINDS)
+    assert {d[4] for d in DIAGNOSES} | {"rounded", "cut", "close"} == set(q.MISTAKE_KINDS)
 
 
 def test_a_mistake_worked_from_rounded_numbers_is_still_named():
@@ -342,8 +351,8 @@ def test_generated_problems_are_workable(seed, difficulty):
     assert ss[-1].stage == "loss"
     for s in ss:
         assert math.isfinite(s.expected)
-        assert q.check(s, round(s.expected, 4), f"{s.expected:.4f}").correct
-        assert all(abs(m.value - s.expected) > 2 * q.TOL for m in s.mistakes)
+        assert q.check(s, float(s.answer), s.answer).correct
+        assert all(abs(m.value - s.expected) > 2 * s.tol for m in s.mistakes)
     assert q.generate(seed, difficulty) == qp
 
 

@@ -83,10 +83,12 @@ def test_show_reveals_exactly_the_quantity_asked(pfile):
     assert s["by_stage"]["exp"]["revealed"] == 1 and s["by_stage"]["row_sum"]["revealed"] == 1
 
 
-def test_under_rounded_answer_is_asked_again_and_full_width_digits_read(pfile):
+def test_under_rounded_answer_is_a_try_without_the_digits_and_full_width_digits_read(pfile):
     r = xent("quiz", "--exercise", "article-exercise", "--mode", "final", input="0.69\n０．６９４５\n")
-    assert "0.69 is 0.6945 rounded to 2 decimals: give 4 decimals and try again." in flat(r.stdout)
-    assert "✓ Right" in r.stdout and "1 right first try" in r.stdout
+    out = flat(r.stdout)
+    assert "✗ Not yet: 0.69 has 2 decimals; this step asks for 4. Work it to 4 decimals and try again." in out
+    assert "Try again (1 of 3 tries used)" in out and out.count("0.6945") == 1  # only in the right line
+    assert "✓ Right" in r.stdout and "1 right after retries" in r.stdout
 
 
 def test_end_of_input_ends_with_summary_and_keeps_progress(pfile):
@@ -392,14 +394,14 @@ def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
     "lang, unknown, hint",
     [
         ("en", "0.3 does not match this step; check your working against this: A soft target's loss",
-         "Hint, with the numbers: -(0.5·ln(0.5761) + 0.25·ln(0.2119) + 0.25·ln(0.2119))"),
+         "Hint, with the numbers: -(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
         ("zh", "0.3 与这一步的值不符；请对照检查：软目标的损失",
-         "-(0.5·ln(0.5761) + 0.25·ln(0.2119) + 0.25·ln(0.2119))"),
+         "-(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
     ],
 )  # fmt: skip
 def test_hint_after_an_unrecognised_answer_adds_the_numbers(pfile, lang, unknown, hint):
-    # p of [1, 0, 0]: e/(e + 2) = 0.5761 and 1/(e + 2) = 0.2119.
-    assert f"{math.e / (math.e + 2):.4f} {1 / (math.e + 2):.4f}" == "0.5761 0.2119"
+    # p of [1, 0, 0]: e/(e + 2) = 0.57612 and 1/(e + 2) = 0.21194, with the digits the loss 1.0514 needs.
+    assert f"{math.e / (math.e + 2):.5f} {1 / (math.e + 2):.5f}" == "0.57612 0.21194"
     r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input="skip\nskip\nskip\n0.3\nhint\nquit\n")
     text, bare = flat(r.stdout), re.sub(r"\s", "", r.stdout)
     assert re.sub(r"\s", "", unknown) in bare and re.sub(r"\s", "", hint) in bare.split("0.3")[-1]

@@ -130,9 +130,9 @@ def test_article_exercise_asks_both_rows_in_chinese(tmp_path):
     child.expect("正确")
     child.expect("最终的损失是多少")
     child.sendline("0.69")
-    child.expect("0.69 是 0.6945 四舍五入到 2 位小数的结果：请保留 4 位小数，再试一次。")
+    child.expect("还不对：0.69 只有 2 位小数；这一步要求 4 位小数。请算到 4 位小数后再试。")
     child.sendline("(0.7030+0.6860)/2")
-    child.expect("完成 6/6 步：首次答对 1，重试后答对 1，已揭晓 0，跳过 4")
+    child.expect("完成 6/6 步：首次答对 0，重试后答对 2，已揭晓 0，跳过 4")
     finish(child)
 
 

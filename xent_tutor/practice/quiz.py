@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..engine.core import Options, Problem, Result, explain, make_problem
+from . import precision as P
 
 STAGES = ("exp", "row_sum", "p_true", "neg_log_p", "loss")
 # What `--stage` accepts: the short names of the issue and the stage keys themselves.
@@ -17,8 +18,7 @@ STAGE_FLAGS = {stage: name for name, stage in STAGE_NAMES.items()}
 DIFFICULTIES = ("easy", "medium", "hard")
 MODES = ("steps", "final")
 DECIMALS = 4
-# The one tolerance rule, at every stage: within one unit of the 4th decimal (0.0001) of the exact
-# value, or of the value worked from the earlier stages' values rounded to 4 decimals.
+# The precision rule lives in precision.py (judge); TOL is one unit of the 4th decimal.
 TOL = 1e-4
 SLACK = 1e-9  # float noise on the boundary
 MISTAKE_DRIFT = 3e-4  # relative: a known mistake is still recognised when worked from rounded numbers
@@ -52,6 +52,25 @@ class Mistake:
     params: dict = field(default_factory=dict, compare=False, hash=False)
 
 
+@dataclass(frozen=True)
+class Input:
+    """A number a step is worked from: an earlier step's value (which the learner may have typed) or a given."""
+
+    key: str  # the quantity ("e1.0", "S1", "p1.0", "l2", "t1.2", "z1.0") a learner's typed value is filed under
+    symbol: str  # how a verdict names it: "p", "Σ", "t_0", "row 2's loss"
+    exact: float
+    decimals: int = DECIMALS  # the precision a learner carries it at (the precision its step asks)
+    shown: str | None = None  # how the quiz printed it before this step (the table's t, a given loss)
+    given: bool = False  # printed exactly as the problem states it (a logit, a weight): never rounded
+
+    @property
+    def carried(self) -> str:
+        """The number as a learner carries it: as shown, or rounded to its asked precision."""
+        if self.given:
+            return P._given(self.exact)
+        return self.shown if self.shown is not None else P.fmt(self.exact, self.decimals)
+
+
 @dataclass
 class Step:
     """One question: its stage, expected value, hints, known mistakes and what `show` reveals."""
@@ -60,13 +79,28 @@ class Step:
     params: dict  # the question's numbers
     expected: float
     formula: str  # catalogue key of the general formula
-    filled: str  # the formula with the numbers written in
+    filled: str  # the formula with the numbers written in (holds as printed for the value at `decimals`)
     mistakes: tuple[Mistake, ...] = ()
     prompt: str = ""  # catalogue key of the question; "quiz.prompt.<stage>" when empty
-    chained: float | None = None  # worked from the earlier values rounded to 4 decimals
+    chained: float | None = None  # worked from the earlier values as a learner carries them
     show: tuple[tuple[str, dict], ...] = ()  # (catalogue key, params) lines that reveal the value
     row: int | None = None  # 1-based row the step is about
     notes: tuple[str, ...] = ()  # catalogue keys of sentences added to the question (same params)
+    decimals: int = DECIMALS  # the precision asked (4 decimals, or 4 significant figures for a small value)
+    key: str = ""  # the quantity this step's answer is filed under, for later steps' inputs
+    inputs: tuple[Input, ...] = ()  # what the value is worked from
+    fn: Callable[[Sequence[float]], float] | None = None  # the value from the inputs' values
+    render: Callable[[Sequence[str]], str] | None = None  # the formula from the inputs as written
+    extra: tuple[P.Source, ...] = ()  # other displayed numbers the value follows from (the show line's ln p)
+    logged: bool = False  # the step takes a log of an input (its rounding matters by d(−ln p) = dp / p)
+
+    def __post_init__(self) -> None:
+        self.params.setdefault("asked", self.decimals)
+        if self.chained is None and self.fn is not None and self.inputs:
+            try:  # the value worked from the earlier values as a learner carries them
+                self.chained = self.fn([float(i.carried) for i in self.inputs])
+            except (ValueError, ZeroDivisionError, OverflowError):
+                self.chained = None
 
     @property
     def prompt_key(self) -> str:
@@ -75,8 +109,13 @@ class Step:
 
     @property
     def tol(self) -> float:
-        """The one tolerance rule (kept as an attribute for callers that print it)."""
-        return TOL
+        """One unit of the last asked decimal."""
+        return P.unit(self.decimals)
+
+    @property
+    def answer(self) -> str:
+        """The expected value written at the asked precision."""
+        return P.fmt(self.expected, self.decimals)
 
 
 @dataclass
@@ -84,19 +123,20 @@ class Verdict:
     """The outcome of one answer: right, right but under-rounded, or wrong with the likely mistake."""
 
     correct: bool
-    kind: str | None  # "rounded" or "cut" (right but short), a mistake kind, or None when nothing known matches
+    kind: str | None  # "rounded"/"cut" (short), "close", a mistake kind, "from_yours" (right) or None
     value: float
     expected: float
     params: dict = field(default_factory=dict)
+    judgement: P.Judgement | None = None  # the precision rule's verdict (source of a right-from-yours answer)
 
     @property
     def mistake(self) -> str | None:
         """The mistake kind of a wrong answer (None when right, rounded or unrecognised)."""
-        return None if self.correct or self.rounded else self.kind
+        return None if self.correct or self.rounded or self.kind == "close" else self.kind
 
     @property
     def rounded(self) -> bool:
-        """Right but given with fewer than 4 decimals: rounded, or cut (only close)."""
+        """A right value given with fewer decimals than asked: rounded, or cut."""
         return self.kind in ("rounded", "cut")
 
 
@@ -241,6 +281,7 @@ def _true(row: _Row) -> str:
 
 def _exp_step(row: _Row, k: int) -> Step:
     e, z = row.e, row.z
+    value = float(e[k])
     suffix = "_shifted" if row.shift else ""
     cand = [Mistake("exp_sign", math.exp(-row.x[k]), {"z": _n(float(row.x[k]))})]
     if row.shift:
@@ -249,23 +290,42 @@ def _exp_step(row: _Row, k: int) -> Step:
     else:
         cand.append(Mistake("shifted_exp", float(np.exp(z[k] - z.max())), {"max": _n(float(z.max()))}))
     cand += [Mistake("wrong_class_exp", float(e[j]), {"cls": j, "want": k}) for j in range(len(z)) if j != k]
+    d = P.asked_decimals(value, True)  # divided by the row sum next
+    filled = f"exp({_n(float(row.x[k]))})" if not row.shift else f"exp({_n(float(z[k]))} − {_paren(z.max())})"
     return Step(
-        "exp", _where(row, k), float(e[k]), "hint.exp" + (suffix or _true(row)),
-        f"exp({_n(float(row.x[k]))})" if not row.shift else f"exp({_n(float(z[k]))} − {_paren(z.max())})",
-        _keep(float(e[k]), cand), "quiz.prompt.exp" + suffix + _true(row), float(e[k]), _show_exp(row), row.index + 1,
+        "exp", _where(row, k), value, "hint.exp" + (suffix or _true(row)), filled,
+        _keep(value, cand, d), "quiz.prompt.exp" + suffix + _true(row), value, _show_exp(row), row.index + 1,
+        _sig_note(d), d, f"e{row.index + 1}.{k}",
     )  # fmt: skip
+
+
+def _sig_note(d: int) -> tuple[str, ...]:
+    """The note that a small value is asked to 4 significant figures (none at 4 decimals)."""
+    return ("quiz.note.sig",) if d > DECIMALS else ()
+
+
+def _asked(values) -> list[str]:
+    """Each value at the precision a step would ask for it (4 significant figures when small)."""
+    return [P.fmt_asked(float(v), True) for v in values]
 
 
 def _show_exp(row: _Row) -> tuple[tuple[str, dict], ...]:
     e = row.e
-    values = ", ".join(f"{j}: {n4(float(v))}" for j, v in enumerate(e))
+    values = ", ".join(f"{j}: {v}" for j, v in enumerate(_asked(e)))
     if row.shift:
         return (("quiz.show.exp_shifted", {"row": row.index + 1, "values": values, "max": _n(float(row.z.max()))}),)
     lines = [("quiz.show.exp", {"row": row.index + 1, "values": values})]
     if float(row.z.max()) != 0.0:
-        shifted = ", ".join(f"{j}: {n4(float(v))}" for j, v in enumerate(np.exp(row.z - row.z.max())))
+        shifted = ", ".join(f"{j}: {v}" for j, v in enumerate(_asked(np.exp(row.z - row.z.max()))))
         lines.append(("quiz.show.shift_aside", {"max": _n(float(row.z.max())), "values": shifted}))
     return tuple(lines)
+
+
+def _e_inputs(row: _Row) -> tuple[Input, ...]:
+    r = row.index + 1
+    return tuple(
+        Input(f"e{r}.{j}", f"e^z_{j}", float(v), P.asked_decimals(float(v), True)) for j, v in enumerate(row.e)
+    )
 
 
 def _sum_step(row: _Row, k: int) -> Step:
@@ -278,33 +338,68 @@ def _sum_step(row: _Row, k: int) -> Step:
             cand.append(Mistake("unshifted_exp", float(np.exp(row.z).sum()), {"max": _n(float(row.z.max()))}))
     else:
         cand.append(Mistake("shifted_sum", float(np.exp(row.z - row.z.max()).sum()), {"max": _n(float(row.z.max()))}))
-    cand += [Mistake("missing_term", total - float(e[j]), {"cls": j, "term": n4(float(e[j]))}) for j in range(len(e))]
+    d = P.asked_decimals(total, True)  # the row sum divides e^z next
+    cand += [Mistake("missing_term", total - float(e[j]), {"cls": j, "term": P.fmt_asked(float(e[j]), True)})
+             for j in range(len(e))]  # fmt: skip
     terms = " + ".join(f"e^{_paren(v)}" for v in row.x)
-    shown = ", ".join(f"{j}: {n4(float(v))}" for j, v in enumerate(e))
+    shown = ", ".join(f"{j}: {v}" for j, v in enumerate(_asked(e)))
+    ins = _e_inputs(row)
     return Step(
-        "row_sum", _where(row, k), total, "hint.row_sum" + suffix, terms, _keep(total, cand),
-        "quiz.prompt.row_sum" + suffix, float(np.round(e, DECIMALS).sum()),
-        (("quiz.show.row_sum" + suffix, {"row": row.index + 1, "values": shown, "total": n4(total)}),), row.index + 1,
+        "row_sum", _where(row, k), total, "hint.row_sum" + suffix, terms, _keep(total, cand, d),
+        "quiz.prompt.row_sum" + suffix, None,
+        (("quiz.show.row_sum" + suffix, {"row": row.index + 1, "values": shown, "total": P.fmt(total, d)}),),
+        row.index + 1, _sig_note(d), d, f"S{row.index + 1}", ins, _sum, lambda xs: " + ".join(xs),
     )  # fmt: skip
+
+
+def _sum(xs: Sequence[float]) -> float:
+    return float(math.fsum(xs))
+
+
+def _ratio(xs: Sequence[float]) -> float:
+    return xs[0] / xs[1]
+
+
+def _neg_ln(xs: Sequence[float]) -> float:
+    return -math.log(xs[0])
 
 
 def _p_step(row: _Row, k: int) -> Step:
     e, p = row.e, row.p
     total = float(e.sum())
+    value = float(p[k])
     p2 = np.exp(p) / np.exp(p).sum()
+    d = P.asked_decimals(value, True)  # its log is taken next
     cand = [
-        Mistake("unnormalized", float(e[k]), {"total": n4(total)}),
+        Mistake("unnormalized", float(e[k]), {"total": P.fmt_asked(total, True)}),
         Mistake("inverted", total / float(e[k]), {}),
         Mistake("softmax_twice", float(p2[k]), {}),
     ]
     cand += [Mistake("wrong_class_p", float(p[j]), {"cls": j, "want": k}) for j in range(len(p)) if j != k]
-    chained = round(float(e[k]), DECIMALS) / round(total, DECIMALS) if round(total, DECIMALS) else float(p[k])
-    shown = ", ".join(f"{j}: {n4(float(v))}" for j, v in enumerate(p))
+    r = row.index + 1
+    ins = (_e_inputs(row)[k], Input(f"S{r}", "Σ", total, P.asked_decimals(total, True)))
+    filled = _fill(ins, _ratio, _slash, value, d)
+    shown = ", ".join(f"{j}: {v}" for j, v in enumerate(_asked(p)))
     return Step(
-        "p_true", _where(row, k), float(p[k]), "hint.p_true" + _true(row), f"{n4(float(e[k]))} / {n4(total)}",
-        _keep(float(p[k]), cand), "quiz.prompt.p_true" + _true(row), chained,
-        (("quiz.show.p", {"row": row.index + 1, "values": shown, "total": n4(total)}),), row.index + 1,
+        "p_true", _where(row, k), value, "hint.p_true" + _true(row), filled,
+        _keep(value, cand, d), "quiz.prompt.p_true" + _true(row), None,
+        (("quiz.show.p", {"row": r, "values": shown, "total": P.fmt_asked(total, True)}),), r,
+        _sig_note(d), d, f"p{r}.{k}", ins, _ratio, _slash,
     )  # fmt: skip
+
+
+def _slash(xs: Sequence[str]) -> str:
+    return f"{xs[0]} / {xs[1]}"
+
+
+def _ln_of(xs: Sequence[str]) -> str:
+    return f"-ln({xs[0]})"
+
+
+def _fill(ins: Sequence[Input], fn, render, value: float, d: int) -> str:
+    """The formula with the exact inputs written so it holds for `value` at `d` decimals as printed."""
+    items = [P._given(i.exact) if i.given else (i.exact, i.decimals) for i in ins]
+    return render(P.fit(items, fn, value, d))
 
 
 def _sample_step(problem: Problem, row: _Row, k: int, before: _Row | None) -> Step:
@@ -333,7 +428,7 @@ def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | Non
     p2 = np.exp(p) / np.exp(p).sum()
     cand = [
         *_log_mistakes(value),
-        Mistake("prob_not_loss", float(p[k]), {"p": n4(float(p[k]))}),
+        Mistake("prob_not_loss", float(p[k]), {"p": P.fmt_asked(float(p[k]), True)}),
         Mistake("softmax_twice", -math.log(float(p2[k])), {}),
     ]
     cand += [Mistake("wrong_class_loss", -float(row.log_p[j]), {"cls": j, "want": k}) for j in range(len(p)) if j != k]
@@ -341,17 +436,16 @@ def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | Non
         cand.append(
             Mistake("other_row", -float(before.log_p[before.label]), {"other": before.index + 1, "row": row.index + 1})
         )
-    pk = round(float(p[k]), DECIMALS)
-    chained = -math.log(pk) if pk > 0 else value
-    show = (("quiz.show.neg_log_p", {"row": row.index + 1, "cls": k, "p": n4(float(p[k])), "value": n4(value)}),)
-    formula = (
-        f"-ln({n4(float(p[k]))})"
-        if not again
-        else f"-ln(e^{_paren(row.z[k])} / ({' + '.join(f'e^{_paren(v)}' for v in row.z)}))"
-    )
+    r = row.index + 1
+    pk = float(p[k])
+    ins = (Input(f"p{r}.{k}", "p", pk, P.asked_decimals(pk, True)),)
+    fitted = _fill(ins, _neg_ln, _ln_of, value, DECIMALS)
+    show = (("quiz.show.neg_log_p", {"row": r, "cls": k, "p": fitted[4:-1], "value": n4(value)}),)
+    formula = fitted if not again else f"-ln(e^{_paren(row.z[k])} / ({' + '.join(f'e^{_paren(v)}' for v in row.z)}))"
     notes = ("quiz.note.again",) if again else ()
     return Step("neg_log_p", where, value, "hint.neg_log_p", formula, _keep(value, cand),
-                "quiz.prompt.neg_log_p", chained, show, row.index + 1, notes)  # fmt: skip
+                "quiz.prompt.neg_log_p", None, show, r, notes, DECIMALS, f"l{r}", ins, _neg_ln, _ln_of,
+                logged=True)  # fmt: skip
 
 
 def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, before: _Row | None) -> Step:
@@ -387,17 +481,60 @@ def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, b
         cand.append(
             Mistake("other_row", _target_value(problem, before), {"other": before.index + 1, "row": row.index + 1})
         )
-    p_r = np.round(row.p, DECIMALS)
-    chained = -float(sum(coef[c] * math.log(p_r[c]) for c in used if p_r[c] > 0)) if all(p_r[used] > 0) else value
-    terms = " + ".join(f"{_n(float(coef[c]))}·ln({n4(float(row.p[c]))})" for c in used)
+    r = row.index + 1
+    soft = row.label is None
+    ins: list[Input] = []
+    for c in used:  # t_c (as the table shows it, or given for soft labels), then p_c
+        ins.append(Input(f"t{r}.{c}", f"t_{c}", float(row.t[c]), DECIMALS, n4(float(row.t[c])), given=soft))
+    for c in used:
+        pc = float(row.p[c])
+        ins.append(Input(f"p{r}.{c}", f"p_{c}", pc, P.asked_decimals(pc, True)))
+    wu = [float(w[c]) for c in used]
+    n = len(used)
+
+    def fn(xs: Sequence[float]) -> float:
+        return -math.fsum(wu[i] * xs[i] * math.log(xs[n + i]) for i in range(n))
+
+    wt = [_n(x) + "·" if o.weight is not None else "" for x in wu]
+
+    def render(xs: Sequence[str]) -> str:
+        return "-(" + " + ".join(f"{wt[i]}{xs[i]}·ln({xs[n + i]})" for i in range(n)) + ")"
+
+    filled = _fill(ins, fn, render, value, DECIMALS)
+    # The show line: t, p and ln p written so that each ln p and the loss hold for the printed numbers.
+    items: list = [P._given(float(row.t[c])) if soft else (float(row.t[c]), DECIMALS) for c in used]
+    items += [(float(lp[c]), DECIMALS) for c in used]
+
+    def from_lnp(xs: Sequence[float]) -> float:
+        return -math.fsum(wu[i] * xs[i] * xs[n + i] for i in range(n))
+
+    shown = P.fit(items, from_lnp, value, DECIMALS)
+    c_all = range(len(row.z))
+    t_txt = [shown[used.index(c)] if c in used else n4(float(row.t[c])) for c in c_all]
+    l_txt = [shown[n + used.index(c)] if c in used else n4(float(lp[c])) for c in c_all]
+    p_txt = [P.fit([(float(row.p[c]), P.asked_decimals(float(row.p[c]), True))], _ln1, float(l_txt[c]),
+                   len(l_txt[c].partition(".")[2]))[0] for c in c_all]  # fmt: skip
+    show = (("quiz.show.target", {"row": r, "t": _list(t_txt), "p": _list(p_txt), "lnp": _list(l_txt),
+                                  "value": n4(value)}),)  # fmt: skip
+    # The displayed t and ln p (table and show line at 4 decimals), as a learner may combine them.
+    t4 = [float(n4(float(row.t[c]))) for c in used]
+    l4 = [float(n4(float(lp[c]))) for c in used]
+    from_shown = -math.fsum(wu[i] * t4[i] * l4[i] for i in range(n))
+    eq = "-(" + " + ".join(f"{wt[i]}{n4(t4[i])}·({n4(l4[i])})" for i in range(n)) + ")"
+    extra = (P.Source(from_shown, (("t", _vector(row.t)), ("ln p", _vector(lp))), False, eq),)
     smooth = "_smooth" if row.label is not None else "_soft"
-    show = (
-        ("quiz.show.target", {"row": row.index + 1, "t": _vector(row.t), "p": _vector(row.p),
-                              "lnp": _vector(lp), "value": n4(value)}),
-    )  # fmt: skip
     notes = tuple(key for key, on in (("quiz.note.weighted", weighted), ("quiz.note.again", again)) if on)
-    return Step("neg_log_p", params, value, "hint.sample" + smooth, f"-({terms})", _keep(value, cand),
-                "quiz.prompt.sample" + smooth, chained, show, row.index + 1, notes)  # fmt: skip
+    return Step("neg_log_p", params, value, "hint.sample" + smooth, filled, _keep(value, cand),
+                "quiz.prompt.sample" + smooth, None, show, r, notes, DECIMALS, f"l{r}", tuple(ins), fn, render,
+                extra, logged=True)  # fmt: skip
+
+
+def _list(texts: Sequence[str]) -> str:
+    return "[" + ", ".join(texts) + "]"
+
+
+def _ln1(xs: Sequence[float]) -> float:
+    return math.log(xs[0])
 
 
 def _target_value(problem: Problem, row: _Row) -> float:
@@ -438,9 +575,16 @@ def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[i
     plain = is_plain(problem)
     w = {i: (float(o.weight[rows[i].label]) if plain and o.weight is not None else 1.0) for i in live}
     den = result.denominator if o.reduction == "mean" else 1.0
-    num = float(sum(w[i] * round(samples[i], DECIMALS) for i in live))
-    chained = num / den if den else loss
-    filled = build(result).sections[-1].lines[0].rsplit(" = ", 1)[0]
+    ins: tuple[Input, ...] = ()
+    fn = render = None
+    if live and den and math.isfinite(loss):
+        shown_rows = [i for i in live if asked is None or i not in asked]  # given in the prompt
+        ins = tuple(Input(f"l{i + 1}", "L_" + str(i + 1), samples[i], DECIMALS,
+                          n4(samples[i]) if i in shown_rows and asked is not None else None) for i in live)  # fmt: skip
+        fn, render = _mean_of(problem, live, [w[i] for i in live], den)
+        filled = _fill(ins, fn, render, loss, DECIMALS)
+    else:
+        filled = build(result).sections[-1].lines[0].rsplit(" = ", 1)[0]
     kind, den_text = _denominator(problem, result, live) if o.reduction == "mean" else ("sum", "")
     cand = _log_mistakes(loss)
     if o.reduction == "mean" and den != 1:
@@ -489,7 +633,32 @@ def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[i
                                 "value_rows": tuple((i + 1, n4(samples[i]), None) for i in live),
                                 "filled": filled, "value": n4(loss)}),)  # fmt: skip
     return Step("loss", params, loss, _loss_formula(problem), filled, _keep(loss, cand), "quiz.prompt.loss",
-                chained, show, None, tuple(notes))  # fmt: skip
+                None, show, None, tuple(notes), DECIMALS, "loss", ins, fn, render)  # fmt: skip
+
+
+def _mean_of(problem: Problem, live: list[int], w: list[float], den: float):
+    """The reduction as a function of the samples' values and as a formula over them as written."""
+    o = problem.options
+    weighted = any(x != 1.0 for x in w)
+    n = len(live)
+
+    def fn(xs: Sequence[float]) -> float:
+        return math.fsum(wi * x for wi, x in zip(w, xs, strict=True)) / den
+
+    if o.reduction == "sum":
+        den_text = ""
+    elif not problem.soft and o.weight is not None:
+        ws = [_n(float(o.weight[int(problem.target[i])])) for i in live]
+        den_text = " / " + (f"({' + '.join(ws)})" if n > 1 else ws[0])
+    else:
+        den_text = f" / {_n(den)}"
+
+    def render(xs: Sequence[str]) -> str:
+        terms = [f"{_n(wi)}·{x}" if weighted else x for wi, x in zip(w, xs, strict=True)]
+        body = " + ".join(terms)
+        return (f"({body})" if n > 1 and den_text else body) + den_text
+
+    return fn, render
 
 
 def _loss_formula(problem: Problem) -> str:
@@ -542,80 +711,88 @@ def _wrong_class_loss(problem: Problem, result: Result) -> float:
     return float(explain(replace(problem, target=labels), rows=0).loss)
 
 
-def _keep(expected: float, cand: list[Mistake]) -> tuple[Mistake, ...]:
+def _keep(expected: float, cand: list[Mistake], d: int = DECIMALS) -> tuple[Mistake, ...]:
     """The mistakes whose value is finite and cannot be taken for the right answer; first kind wins."""
     out: list[Mistake] = []
     for m in cand:
-        if not math.isfinite(m.value) or abs(m.value - expected) <= 2 * TOL:
+        if not math.isfinite(m.value) or abs(m.value - expected) <= 2 * P.unit(d):
             continue
         if any(abs(m.value - o.value) <= SLACK for o in out):
             continue
-        out.append(Mistake(m.kind, float(m.value), dict(m.params, value=n4(m.value))))
+        out.append(Mistake(m.kind, float(m.value), dict(m.params, value=P.fmt_asked(m.value, d > DECIMALS))))
     return tuple(out)
-
-
-_PLAIN = re.compile(r"^[+-]?\d*\.?(\d*)$")
 
 
 def decimals(text: str | None) -> int | None:
     """How many decimals a plain number was written with (None for arithmetic)."""
-    if text is None:
-        return None
-    from .arith import normalize
-
-    m = _PLAIN.match(normalize(text).strip())
-    return len(m.group(1)) if m and any(ch.isdigit() for ch in text) else None
+    return P.written_decimals(text)
 
 
-def _close(value: float, step: Step) -> bool:
-    targets = [step.expected] + ([step.chained] if step.chained is not None else [])
-    return any(abs(value - x) <= TOL + SLACK for x in targets)
+Known = dict  # quantity key ("p1.1", "l2") -> (value, as written): the learner's own right answers
 
 
-def _under_rounded(value: float, text: str | None, step: Step) -> tuple[int, str, float] | None:
-    """A right number written with fewer than 4 decimals: its decimals, 'rounded' or 'cut', and the value it matches."""
-    d = decimals(text)
-    if d is None or d >= DECIMALS or d < 2:  # one decimal right by rounding is as likely a guess
-        return None
-    targets = [step.expected] + ([step.chained] if step.chained is not None else [])
-    for x in targets:
-        if abs(value - round(x, d)) <= SLACK:
-            return d, "rounded", x
-    unit = 10.0**-d
-    for x in targets:
-        if abs(value - math.trunc(x / unit) * unit) <= SLACK:
-            return d, "cut", x
-    return None
+def sources(step: Step, known: Known | None = None) -> list[P.Source]:
+    """The values that follow exactly from numbers the learner typed or was shown: carried, shown, their own."""
+    out = list(step.extra)
+    if step.fn is None or not step.inputs:
+        return out
+    known = known or {}
+    seen: set[float] = set()
+    for base in ("typed", "carried"):
+        for own in (True, False):
+            texts: list[str | tuple[float, int]] = []
+            numbers: list[tuple[str, str]] = []
+            typed = False
+            for inp in step.inputs:
+                if own and inp.key in known:
+                    text = known[inp.key][1]
+                    typed = True
+                    numbers.append((inp.symbol, text))
+                    texts.append(text)
+                elif inp.given:
+                    texts.append(P._given(inp.exact))
+                elif base == "typed":  # the exact value, written as needed
+                    texts.append((inp.exact, inp.decimals))
+                else:
+                    texts.append(inp.carried)
+                    if float(inp.carried) != inp.exact:
+                        numbers.append((inp.symbol, inp.carried))
+            if (own and not typed) or (base == "typed" and not own):
+                continue
+            try:
+                value = step.fn([float(x) if isinstance(x, str) else x[0] for x in texts])
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if not math.isfinite(value) or value in seen:
+                continue
+            seen.add(value)
+            shown_numbers = tuple(numbers)
+            eq = step.render(P.fit(texts, step.fn, value, step.decimals)) if step.render else ""
+            out.append(P.Source(value, shown_numbers, typed, eq))
+    return out
 
 
-def _half_up(text: str, d: int) -> str:
-    """A written number rounded to d decimals as by hand (half up), from its digits."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return str(Decimal(text).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
-
-
-def check(step: Step, value: float, text: str | None = None) -> Verdict:
-    """Right by the one tolerance rule; right but under-rounded; or wrong with the likely mistake and its numbers."""
-    if _close(value, step):
-        return Verdict(True, None, value, step.expected)
-    under = _under_rounded(value, text, step)
-    if under is not None:
-        d, how, x = under
-        full = n4(x)
-        if _half_up(full, d) != f"{x:.{d}f}":  # 4 decimals would round the other way by hand: show more
-            full = f"{x:.6f}"
-        return Verdict(False, how, value, step.expected, {"value": text.strip(), "decimals": d,
-                       "expected": full, "rounded": f"{x:.{d}f}"})  # fmt: skip
+def check(step: Step, value: float, text: str | None = None, known: Known | None = None) -> Verdict:
+    """The precision rule (precision.judge) on one answer; a wrong one gets the likely mistake and its numbers."""
+    j = P.judge(value, text, step.expected, step.decimals, sources(step, known))
+    if j.right:
+        kind = None if j.outcome == P.RIGHT else "from_yours"
+        return Verdict(True, kind, value, step.expected, {"value": shown(value, text)}, j)
+    if j.outcome == P.SHORT:
+        d = j.given or 0
+        return Verdict(False, j.how, value, step.expected, {"value": text.strip() if text else "", "decimals": d,
+                       "asked": step.decimals, "expected": step.answer,
+                       "rounded": P.fmt(P.half_up(step.expected, d), d)}, j)  # fmt: skip
     best = None
     for m in step.mistakes:
         gap = abs(value - m.value)
-        # A mistake worked from 4-decimal intermediates drifts like a right answer does.
-        if gap <= max(TOL, MISTAKE_DRIFT * abs(m.value)) + SLACK and (best is None or gap < best[0]):
+        # A mistake worked from rounded intermediates drifts like a right answer does.
+        if gap <= max(P.unit(step.decimals), MISTAKE_DRIFT * abs(m.value)) + SLACK and (best is None or gap < best[0]):
             best = (gap, m)
     if best is not None:
-        return Verdict(False, best[1].kind, value, step.expected, dict(best[1].params, value=shown(value, text)))
-    return Verdict(False, None, value, step.expected, {"value": shown(value, text)})
+        return Verdict(False, best[1].kind, value, step.expected, dict(best[1].params, value=shown(value, text)), j)
+    kind = "close" if j.outcome == P.CLOSE else None
+    return Verdict(False, kind, value, step.expected, {"value": shown(value, text), "decimals": step.decimals}, j)
 
 
 def shown(value: float, text: str | None) -> str:
@@ -626,24 +803,28 @@ def shown(value: float, text: str | None) -> str:
 def describe(verdict: Verdict, lang: str = "en", prefix: str = "mistake") -> str | None:
     """The diagnosis sentence for a verdict, with its numbers (None when right or unrecognised).
 
-    prefix "grade" words an under-rounded answer for one-shot grading, which has no next try.
+    prefix "grade" words an under-rounded answer for one-shot grading, which has no next try (and gives
+    the expected value); the quiz's words never give the digits away before the last try.
     """
     from ..lesson.text import t
 
     if verdict.correct or verdict.kind is None:
         return None
     params = dict(verdict.params)
-    if verdict.rounded:  # right but short: rounded, or cut (which is only close)
-        return t(f"{prefix}.{verdict.kind}", lang, **params)
+    if verdict.rounded:  # right but short: rounded, or cut
+        if prefix == "grade":
+            return t(f"grade.{verdict.kind}", lang, **params)
+        key = "quiz.short_sig" if params.get("asked", DECIMALS) > DECIMALS else "quiz.short"
+        return t(key, lang, **params)
     if "how" in params:
         params["how"] = t(f"den.{params['how']}", lang, den=params.get("den", ""))
     return t("mistake." + verdict.kind, lang, **params)
 
 
 MISTAKE_KINDS = (
-    "rounded", "cut", "exp_sign", "shifted_exp", "unshifted_exp", "wrong_class_exp", "only_true_term", "shifted_sum",
-    "missing_term", "unnormalized", "inverted", "softmax_twice", "wrong_class_p", "sign", "log10", "log2",
-    "sign_log10", "sign_log2", "prob_not_loss", "wrong_class_loss", "other_row", "smoothing_left_out_row",
+    "rounded", "cut", "close", "exp_sign", "shifted_exp", "unshifted_exp", "wrong_class_exp", "only_true_term",
+    "shifted_sum", "missing_term", "unnormalized", "inverted", "softmax_twice", "wrong_class_p", "sign", "log10",
+    "log2", "sign_log10", "sign_log2", "prob_not_loss", "wrong_class_loss", "other_row", "smoothing_left_out_row",
     "one_class", "p_not_log", "argmax_target", "mean_of_p", "sum_not_mean", "mean_not_sum", "one_row",
     "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row", "one_term",
     "smoothing_spread",

@@ -15,9 +15,10 @@ from ..errors import XentError
 from ..lesson.text import message, printable, t
 from . import progress
 from . import quiz as q
-from .arith import evaluate
+from .arith import evaluate, normalize
 from .exercises import exercise_dir, get, library, path_order
 from .exercises import text as in_lang
+from .precision import fmt
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,7 +44,30 @@ def _problem(exercise: str | None, seed: int | None, difficulty: str) -> q.QuizP
 
 
 def _worked(step: q.Step, lang: str) -> str:
-    return t("quiz.worked", lang, formula=step.filled, value=q.n4(step.expected))
+    return t("quiz.worked", lang, formula=step.filled, value=step.answer)
+
+
+def _symbol(symbol: str, lang: str) -> str:
+    """A quantity's name in a verdict: math as it is, a row's loss in words."""
+    return t("quiz.sym.row_loss", lang, row=symbol[2:]) if symbol.startswith("L_") else symbol
+
+
+def right_from(verdict: q.Verdict, step: q.Step, lang: str) -> str:
+    """The words for an answer right from the learner's own (or the shown) numbers: which, and the exact value."""
+    from .precision import fmt
+
+    src = verdict.judgement.source
+    sep = t("list_sep", lang)
+    numbers = sep.join(
+        t("quiz.num_yours" if src.typed else "quiz.num_shown", lang, symbol=_symbol(symbol, lang), value=value)
+        for symbol, value in src.numbers
+    )
+    moved = fmt(abs(src.value - step.expected), step.decimals + 1)
+    out = t("quiz.right_from", lang, numbers=numbers or t("quiz.num_rounded", lang), equation=src.equation,
+            value=fmt(src.value, step.decimals), exact=step.answer, moved=moved)  # fmt: skip
+    if step.logged and abs(src.value - step.expected) >= step.tol / 2:
+        out += (" " if lang == "en" else "") + t("quiz.right_from_log", lang)
+    return out
 
 
 def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, fmt: str, lang: str) -> int:
@@ -51,8 +75,8 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     qp = _problem(exercise, seed, difficulty)
     step = q.make_steps(qp, "final")[-1]
     if answer.strip().lower() in INF_WORDS:  # every final loss here is finite: a wrong answer, said plainly
-        sys.stdout.write(t("grade.wrong", lang, value="inf", expected=q.n4(step.expected)) + "\n")
-        sys.stdout.write(t("quiz.inf", lang, value=q.n4(step.expected)) + "\n" + _worked(step, lang) + "\n")
+        sys.stdout.write(t("grade.wrong", lang, value="inf", expected=step.answer) + "\n")
+        sys.stdout.write(t("quiz.inf", lang, value=step.answer) + "\n" + _worked(step, lang) + "\n")
         return 1
     value = evaluate(answer)
     verdict = q.check(step, value, answer)
@@ -76,7 +100,7 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     else:
         key = "grade.right" if verdict.correct else "grade.wrong"
         shown = q.shown(value, answer)  # the learner's number as typed, the same in every line
-        line = t(key, lang, value=shown, expected=q.n4(step.expected))
+        line = t(key, lang, value=shown, expected=step.answer)
         sys.stdout.write(line + "\n")
         if not verdict.correct:
             sys.stdout.write((diagnosis or t("quiz.unknown", lang, value=shown, formula=t(step.formula, lang))) + "\n")
@@ -227,8 +251,9 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
         console.print(t("quiz.source_random", lang, seed=qp.seed, level=level, again=again), style="dim")
     show_problem(console, qp, lang)
     console.print(Text(t("quiz.instructions", lang), style="italic"))
+    known: dict = {}  # the learner's right answers, carried into the later steps of this problem
     for step in steps:
-        result = _ask_step(console, reader, qp, step, lang)
+        result = _ask_step(console, reader, qp, step, lang, known)
         tally.add(result)
         if step.stage == "loss" and result.outcome in ("right_first", "right_retry") and qp.exercise_id:
             tally.solved.append(qp.exercise_id)
@@ -293,7 +318,7 @@ def _question(step: q.Step, lang: str) -> str:
     return " ".join(parts) if lang == "en" else "".join(parts)
 
 
-def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.StepResult:
+def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known: dict | None = None) -> q.StepResult:
     """Ask until right, three wrong tries, skip or quit; a wrong try gets the diagnosis and another prompt."""
     from rich.text import Text
 
@@ -344,14 +369,18 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str) -> q.
         except XentError as e:
             console.print(Text(message(e, lang), style="red"))
             continue
-        verdict = q.check(step, value, text)
+        verdict = q.check(step, value, text, known)
         if verdict.correct:
-            console.print(Text("✓ " + t("quiz.right", lang, worked=_worked(step, lang)), style="green"))
+            if verdict.kind == "from_yours":
+                said = right_from(verdict, step, lang)
+            else:
+                said = t("quiz.right", lang, worked=_worked(step, lang))
+            console.print(Text("✓ " + said, style="green"))
             result.outcome = "revealed" if shown else "right_retry" if result.wrong_tries else "right_first"
+            if known is not None and step.key:
+                written = text if q.decimals(text) is not None else fmt(value, step.decimals)
+                known[step.key] = (float(normalize(written)), normalize(written).strip())
             return result
-        if verdict.rounded:
-            console.print(Text(q.describe(verdict, lang) or "", style="yellow"))
-            continue
         said = q.describe(verdict, lang)
         if said is None:
             said = t("quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang))

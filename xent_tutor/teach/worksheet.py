@@ -13,6 +13,7 @@ from ..lesson.text import t
 from ..practice import quiz as q
 from ..practice.exercises import get
 from ..practice.exercises import text as in_lang
+from ..practice.precision import fmt_asked
 from . import refs
 from .stages import stage_values
 
@@ -116,10 +117,16 @@ def _key_rows(item: Item) -> tuple[list[str], list[list[str]]]:
     s = item.stages
     head = ["row", "exp", "row_sum", "p_true", "neg_log_p", "per_sample_loss"]
     body = []
+    _, _, rows = q.rows_of(item.problem)  # exact values, written at the precision the quiz asks (precision.py)
     for i, (name, loss) in enumerate(zip(_names(item.problem.core()), s["per_sample_loss"])):
         p = s["p_true"][i] if "p_true" in s else None
+        if p is not None and i < len(rows) and rows[i].label is not None:
+            p = fmt_asked(float(rows[i].p[rows[i].label]), True)
         nl = s["neg_log_p"][i] if "neg_log_p" in s else None
-        body.append([name, ", ".join(_cell(v) for v in s["exp"][i]), _cell(s["row_sum"][i]), _cell(p),
+        e, total = s["exp"][i], s["row_sum"][i]
+        if i < len(rows) and np.isfinite(rows[i].e).all():
+            e, total = [fmt_asked(float(v), True) for v in rows[i].e], fmt_asked(float(rows[i].e.sum()), True)
+        body.append([name, ", ".join(_cell(v) for v in e), _cell(total), _cell(p),
                      _cell(nl), _cell(loss)])  # fmt: skip
     return head, body
 
