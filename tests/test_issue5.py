@@ -99,7 +99,7 @@ def test_chinese_errors_and_quiz():
     assert r.exit_code == 2 and r.stderr.startswith("xent：错误：--labels：第 1 行的标签 5 超出范围")
     q = xent("quiz", "--exercise", "article-exercise", "--mode", "final", "--lang", "zh",
              input="0.3016\n", env={"XENT_PROGRESS_FILE": "/dev/null/never"})  # fmt: skip
-    assert "最终的损失是多少" in q.stdout and "还不对：0.3016 用的是以 10 为底的对数" in q.stdout
+    assert "最终的损失是多少" in q.stdout and "还不对。0.3016 用的是以 10 为底的对数" in q.stdout
     assert "原文练习" in xent("exercises", "--lang", "zh").stdout
 
 

@@ -344,11 +344,24 @@ def check_reference_points(result, text: str) -> set[str]:
     if m:
         assert m[1] == F(loss / math.log(2)) and loss > math.log(np.finfo(float).max)
         seen.add("bits")
-    m = re.search(r"dividing the sum (\S+) by (\S+) keeps", text)
-    if m:
-        assert m[1] == F(result.numerator) and num(m[2]) == round(result.denominator, 4)
+    p = result.problem
+    m = re.search(r"dividing the sum (\S+) by the (\S+) samples it counts keeps", text)
+    if m:  # no class weights on class indices: the denominator is the number of samples counted
+        counted = p.num_samples if p.soft else int(np.sum(p.target != p.options.ignore_index))
+        assert m[1] == F(result.numerator) and int(m[2]) == counted == result.denominator > 1
         assert abs(num(m[1]) / num(m[2]) - loss) < 1e-3 * max(1.0, loss)
         seen.add("why_mean")
+    m = re.search(r"divides the sum (\S+) by the true classes' total weight (\S+), which", text)
+    if m:
+        w = p.options.weight
+        live = p.target[p.target != p.options.ignore_index]
+        assert not p.soft and m[1] == F(result.numerator) and num(m[2]) == round(float(np.sum(w[live])), 4)
+        assert abs(num(m[1]) / num(m[2]) - loss) < 1e-3 * max(1.0, loss)
+        seen.add("why_mean_weighted")
+    m = re.search(r"With the one sample here, the mean is that sample's loss, (\S+)\.", text)
+    if m:
+        assert result.denominator == 1 and m[1] == F(loss)
+        seen.add("why_mean_one")
     return seen
 
 
@@ -396,7 +409,8 @@ EXAMPLES = [
     # (logits, target, options, the kinds of claim the lesson must make and the test must have checked)
     ([[-0.0464, -0.0268], [-0.0234, -0.0091]], [0, 1], {},
      {"logit", "sigmoid", "bce", "ce_onehot", "nll", "uniform", "units", "why_mean"}),
-    ([[5.0, 0.0, 0.0]], [0], {"label_smoothing": 0.1}, {"logit", "ce", "kl", "uniform", "units", "why_mean"}),
+    ([[5.0, 0.0, 0.0]], [0], {"label_smoothing": 0.1}, {"logit", "ce", "kl", "uniform", "units", "why_mean_one"}),
+    ([[1.0, 2.0], [0.5, 0.1], [0.2, 0.3]], [0, 1, 1], {"weight": [2.0, 0.5]}, {"why_mean_weighted"}),
     ([[1.0, 2.0, 0.5], [0.3, 0.2, 0.1]], [[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]], {"weight": [0.5, 2.0, 1.5]},
      {"ce", "floor", "units", "why_mean"}),
     ([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], [0, 2], {"reduction": "sum"}, {"uniform_sum", "nll"}),

@@ -53,7 +53,7 @@ def test_piped_session_retries_and_counts_honestly(pfile):
         "6 of 6 steps in" in out
         and "4 right first try, 2 right after retries, 0 revealed, 0 skipped, 1 with hints" in out
     )
-    assert "Most wrong tries: -ln p (a sample's loss) (2)." in out and "xent quiz --stage neg_log_p" in out
+    assert "Most wrong tries: −ln p (a sample's loss) (2)." in out and "xent quiz --stage neg_log_p" in out
     assert "Next on the path: 1. article-binary" in out
     data = json.loads(pfile.read_text())
     assert data["format"] == 2 and data["solved"] == ["article-exercise"]
@@ -180,18 +180,18 @@ def test_grading_exit_codes(pfile, answer, code, fragment):
 # One-shot grading: no "try again", a cut number is close (never right), the number echoed as typed.
 GRADE_WORDS = [
     ("article-exercise", "0.69", "wrong: 0.69, expected 0.6945", "0.69 is 0.6945 rounded to 2 decimals; 4 decimals are required.",
-     "错误：0.69，期望 0.6945", "0.69 是 0.6945 四舍五入到 2 位小数的结果；要求保留 4 位小数。"),
+     "错误：0.69，正确答案是 0.6945", "0.69 是 0.6945 四舍五入到 2 位小数的结果；要求保留 4 位小数。"),
     ("article-binary", "0.615", "wrong: 0.615, expected 0.6156",
      "0.615 is close: 0.6156 cut to 3 decimals, not rounded (3 decimals rounded give 0.616); 4 decimals, rounded, are required.",
-     "错误：0.615，期望 0.6156",
+     "错误：0.615，正确答案是 0.6156",
      "0.615 很接近：它是把 0.6156 截断到 3 位小数，而不是四舍五入（四舍五入到 3 位是 0.616）；要求四舍五入保留 4 位小数。"),
     ("article-exercise", "1.389", "wrong: 1.389, expected 0.6945", "1.389 is the sum of the samples' losses",
-     "错误：1.389，期望 0.6945", "1.389 是各样本损失之和"),
+     "错误：1.389，正确答案是 0.6945", "1.389 是各样本损失之和"),
     ("article-exercise", "0.5", "wrong: 0.5, expected 0.6945",
-     "0.5 does not match this step; check your working against this: ", "错误：0.5，期望 0.6945", "0.5 与这一步的值不符"),
+     "0.5 does not match this step; check your working against this: ", "错误：0.5，正确答案是 0.6945", "0.5 与这一步的值不符"),
     ("article-exercise", "(0.6834+0.6860)/2", "wrong: 0.6847, expected 0.6945",
-     "0.6847 uses -ln p of class 1 in row 1 (0.6834); row 1's label is class 0, whose -ln p is 0.7030.",
-     "错误：0.6847，期望 0.6945", "0.6847 在第 1 行用了类别 1 的 -ln p（0.6834）；第 1 行的标签是类别 0，它的 -ln p 是 0.7030。"),
+     "0.6847 uses −ln p of class 1 in row 1 (0.6834); row 1's label is class 0, whose −ln p is 0.7030.",
+     "错误：0.6847，正确答案是 0.6945", "0.6847 在第 1 行用了类别 1 的 −ln p（0.6834）；第 1 行的标签是类别 0，它的 −ln p 是 0.7030。"),
 ]  # fmt: skip
 
 
@@ -239,7 +239,7 @@ def test_progress_history_and_reset(pfile):
     assert exp.split()[-6:] == ["1", "0", "0", "0", "0", "0"]
     (total,) = [line for line in r.stdout.splitlines() if line.startswith("the row sum")]
     assert total.split()[-6:] == ["0", "1", "0", "0", "0", "2"]
-    assert "not recognised" in r.stdout
+    assert "another mistake" in r.stdout
     r = xent("progress", "--reset")  # stdin is not a terminal: refuses to guess
     assert r.exit_code == 2 and "--yes" in r.stderr
     assert "article-exercise" in xent("progress").stdout
@@ -339,9 +339,9 @@ def test_rounds_on_the_path_take_the_next_unsolved_exercises(pfile):
 @pytest.mark.parametrize(
     "lang, words",
     [
-        ("en", "The other samples' -ln p are given, each with its class weight not yet applied (row: -ln p (w)): "
+        ("en", "The other samples' −ln p are given, each with its class weight not yet applied (row: −ln p (w)): "
                "3: 0.9741 (w = 3)."),
-        ("zh", "其余样本的 -ln p 已经给出，尚未乘以各自的类别权重 w：第 3 行 0.9741（w = 3）。"),
+        ("zh", "其余样本的 −ln p 已经给出，尚未乘以各自的类别权重 w：第 3 行 0.9741（w = 3）。"),
     ],
 )  # fmt: skip
 def test_weighted_final_gives_minus_ln_p_with_its_weight(pfile, lang, words):
@@ -371,8 +371,8 @@ def test_batch_given_rows_in_chinese_are_words(pfile):
 @pytest.mark.parametrize(
     "lang, weakest, drill",
     [
-        ("en", "Most wrong tries: -ln p (a sample's loss) (2).", "Drill it on fresh problems: xent quiz --stage neg_log_p"),
-        ("zh", "错误尝试最多的一步是-ln p（一个样本的损失），共 2 次。", "在新题上专项练习：xent quiz --stage neg_log_p"),
+        ("en", "Most wrong tries: −ln p (a sample's loss) (2).", "Drill it on fresh problems: xent quiz --stage neg_log_p"),
+        ("zh", "错误尝试最多的一步是“−ln p（一个样本的损失）”，共 2 次。", "在新题上专项练习：xent quiz --stage neg_log_p"),
     ],
 )  # fmt: skip
 def test_drill_advice_names_the_stage_with_the_most_wrong_tries(pfile, lang, weakest, drill):
@@ -395,7 +395,7 @@ def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
     [
         ("en", "0.3 does not match this step; check your working against this: A soft target's loss",
          "Hint, with the numbers: -(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
-        ("zh", "0.3 与这一步的值不符；请对照检查：软目标的损失",
+        ("zh", "0.3 与这一步的值不符，请按以下提示核对。软目标的损失",
          "-(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
     ],
 )  # fmt: skip
@@ -412,7 +412,7 @@ def test_hint_after_an_unrecognised_answer_adds_the_numbers(pfile, lang, unknown
 @pytest.mark.parametrize(
     "lang, words",
     [("en", "Wrong tries by kind: sum instead of mean ×1, one sample's loss ×1, the sign ×1."),
-     ("zh", "按错误类型统计的错误尝试：求和而非平均 ×1，单个样本的损失 ×1，符号 ×1。")],
+     ("zh", "按错误类型统计的错误尝试：求了和而不是平均（1 次）、只算了一个样本（1 次）、漏了负号（1 次）。")],
 )  # fmt: skip
 def test_mistake_counts_list_reads_without_stray_commas(pfile, lang, words):
     r = xent(

@@ -53,7 +53,7 @@ def test_new_writes_a_file_that_passes_the_check_and_the_quiz(home):
     assert data["stages"]["exp"][0] == [round(math.exp(z), 4) for z in logits[0]]
     assert data["concepts"] == ["softmax", "neg_log", "batch_mean"] and data["difficulty"] == "medium"
     assert set(data["title"]) == set(data["teaches"]) == {"en", "zh"}
-    assert "row 1: p = 0.7856, -ln p = 0.2413" in data["hints"][1]["en"]
+    assert "row 1: p = 0.7856, −ln p = 0.2413" in data["hints"][1]["en"]
     r = xent("exercises", "check", "two-rows.json")
     assert r.exit_code == 0 and r.stdout.strip() == "two-rows.json: ok"
     r = xent("quiz", "--exercise", "two-rows.json", "--answer", str(data["answer"]))

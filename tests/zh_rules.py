@@ -13,7 +13,11 @@ FULL_PUNCT = set("，。、：；？！（）《》“”‘’…—【】「�
 PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::[^}]*)?\}")
 # Placeholders that are filled with Chinese words (a place, a stage name, a sentence); the rest are numbers or code.
 CHINESE_PARAMS = {"at": "第 1 行", "loc": "第 1 行第 2 列", "src": "（在 a.csv 中）", "text": "提示", "stage": "最终损失",
-                  "title": "标题", "teaches": "讲解", "reason": "原因", "difficulty": "困难", "detail": "说明"}  # fmt: skip
+                  "title": "标题", "teaches": "讲解", "reason": "原因", "difficulty": "困难", "detail": "说明",
+                  "level": "简单", "how": "样本数 N（这里是 2）", "up": "类别 1", "down": "类别 0", "cell": "第 1 行类别 2",
+                  "kinds": "漏了负号（1 次）", "files": "2 个文件"}  # fmt: skip
+# Placeholders that mean something else in one key.
+KEY_PARAMS = {"new.title": {"samples": "2 个样本", "classes": "3 个类别"}, "err.src": {"src": "a.csv"}}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]|[A-Za-z]")
 
 
@@ -22,9 +26,10 @@ def glossary() -> dict:
     return json.loads((LOCALES / "glossary.json").read_text(encoding="utf-8"))
 
 
-def fill(template: str) -> str:
+def fill(template: str, key: str = "") -> str:
     """A template with its placeholders filled as at run time: Chinese words or a number."""
-    return PLACEHOLDER.sub(lambda m: CHINESE_PARAMS.get(m.group(1), "1"), template)
+    params = {**CHINESE_PARAMS, **KEY_PARAMS.get(key, {})}
+    return PLACEHOLDER.sub(lambda m: params.get(m.group(1), "1"), template)
 
 
 def _chinese(ch: str) -> bool:
@@ -104,7 +109,7 @@ def stray_words(text: str) -> list[str]:
 
 def zh_texts() -> dict[str, str]:
     """Every Chinese sentence xent has: the catalogue (placeholders filled) and the exercises' zh text."""
-    out = {f"zh.json {k}": fill(v) for k, v in json.loads((LOCALES / "zh.json").read_text("utf-8")).items()}
+    out = {f"zh.json {k}": fill(v, k) for k, v in json.loads((LOCALES / "zh.json").read_text("utf-8")).items()}
     for path in sorted((ROOT / "exercises").glob("*.json")):
         data = json.loads(path.read_text("utf-8"))
         parts = [("title", data["title"]), ("teaches", data["teaches"])]
@@ -112,3 +117,62 @@ def zh_texts() -> dict[str, str]:
         for name, value in parts:
             out[f"{path.name} {name}"] = value["zh"]
     return out
+
+
+def style() -> dict:
+    """The Chinese style sheet: rules, words to avoid, measure words and count placeholders."""
+    return json.loads((LOCALES / "zh-style.json").read_text(encoding="utf-8"))
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|`[^`\n]*`")
+# ASCII '-' as a minus: before a digit, ln, Σ, e^, exp or a bracket, not inside a word, option or range.
+_ASCII_MINUS = re.compile(r"(?<![\w\-'/.])-(?=\d|ln\b|Σ|e\^|exp\b|log|\(|t_|w\[| )(?!-)")
+_LATIN_NEXT = re.compile(rf"{HAN.pattern}(?=[A-Za-z0-9'`\[−+=<>√Σ∂ε])|(?<=[A-Za-z0-9'`\]−+=<>%])(?={HAN.pattern})")
+
+
+def style_problems(text: str, *, minus: bool = True, colons: bool = True) -> list[str]:
+    """Where a Chinese text breaks zh-style.json: colons, nested brackets, spacing, words to avoid, minus."""
+    if not HAN.search(text):
+        return []
+    problems: list[str] = []
+    for prefix in style()["labels"]["prefixes"]:
+        text = text.removeprefix(prefix)
+    plain = _QUOTED.sub(lambda m: "'" + "x" * (len(m.group()) - 2) + "'", text)
+    plain = re.sub(r"“[^”\n]*”", lambda m: "“" + "x" * (len(m.group()) - 2) + "”", plain)
+    for sentence in re.split(r"(?<=[。？！\n])", plain):
+        if sentence.count("：") > 1 and colons:
+            problems.append(f"one_colon: {sentence.strip()!r}")
+    depth = 0
+    for i, ch in enumerate(plain):
+        if ch == "（":
+            if depth:
+                problems.append(f"no_nested_brackets: {text[max(0, i - 20) : i + 20]!r}")
+            depth += 1
+        elif ch == "）":
+            depth = max(0, depth - 1)
+    if re.search(r"（\(|\)）", plain):
+        problems.append(f"no_nested_brackets: a formula's bracket inside （）: {text!r}")
+    for m in _LATIN_NEXT.finditer(plain):
+        problems.append(f"space_around_latin: {text[max(0, m.start() - 8) : m.start() + 8]!r}")
+    for item in style()["avoid"]:
+        if item["zh"] in plain:
+            problems.append(f"{item['rule']}: {item['zh']!r} (use {item['use']!r}) in {text!r}")
+    if re.search(r"×\s?\d", re.sub(r"\d\s?×\s?\d", "", plain)):
+        problems.append(f"measure_words: a tally written ×N in {text!r}")
+    if minus:
+        masked = _code_mask(plain)
+        for m in _ASCII_MINUS.finditer(masked):
+            problems.append(f"minus_sign: ASCII '-' as a minus in {text[max(0, m.start() - 10) : m.start() + 12]!r}")
+    return problems
+
+
+def count_problems(template: str) -> list[str]:
+    """Count placeholders ({n}, {done}, …) not followed by a measure word in a Chinese template."""
+    s = style()
+    problems = []
+    for m in re.finditer(r"\{(" + "|".join(s["counts"]) + r")(?::[^}]*)?\}", template):
+        after = template[m.end() :]
+        before = template[: m.start()]
+        if not (re.match(rf" ?[{s['measure_words']}]|·| ×", after) or (before.endswith("数（") and after[:1] == "）")):
+            problems.append(f"measure_words: {{{m.group(1)}}} has no measure word in {template!r}")
+    return problems

@@ -213,7 +213,12 @@ def reduction(result: Result, lang: str, f: Fmt) -> list[str]:
             out.append(t("aside.units", lang, ppl=f(math.exp(loss)), bits=f(loss / math.log(2))))
         else:
             out.append(t("aside.units_bits", lang, bits=f(loss / math.log(2))))
-        out.append(t("aside.why_mean", lang, d=_exact(result.denominator, f), total=f(result.numerator)))
+        key = "aside.why_mean"
+        if weighted(result) and result.trace.labels is not None:
+            key = "aside.why_mean_weighted"  # the denominator is the true classes' total weight
+        elif result.denominator == 1:
+            key = "aside.why_mean_one"
+        out.append(t(key, lang, d=_exact(result.denominator, f), total=f(result.numerator)))
     else:
         out.append(t("aside.why_sum", lang, n=p.num_samples))
     return out

@@ -215,7 +215,7 @@ def _row_name(result: Result, i: int) -> str:
 def _label_texts(result: Result, lang: str, f) -> list[str]:
     tr = result.trace
     if tr.labels is None:
-        return ["soft"] * len(tr.rows)
+        return [t("col.soft_label", lang)] * len(tr.rows)
     return [t("label_ignored", lang, label=int(y)) if ign else str(int(y)) for y, ign in zip(tr.labels, tr.ignored)]
 
 
@@ -441,7 +441,7 @@ def summary_sections(result: Result, summary: Summary, lang: str = "en", precisi
             )
             top.rows.append([
                 Cell(where),
-                Cell("soft" if item.label is None else str(item.label)),
+                Cell(t("col.soft_label", lang) if item.label is None else str(item.label)),
                 Cell("—" if item.p_true is None else f(item.p_true)),
                 Cell(str(item.predicted), true=item.predicted == item.label),
                 Cell(f(item.loss), true=True),

@@ -415,10 +415,8 @@ def _summary(console, tally: q.Tally, seconds: float, plan: Plan, path: Path, la
     if not tally.finished:
         console.print(t("quiz.unfinished", lang, done=tally.done, planned=tally.planned))
     if tally.mistakes:
-        sep = ", " if lang == "en" else "，"
-        kinds = sep.join(
-            f"{t('kind.' + k, lang)} ×{n}" for k, n in sorted(tally.mistakes.items(), key=lambda kv: -kv[1])
-        )
+        ranked = sorted(tally.mistakes.items(), key=lambda kv: -kv[1])
+        kinds = t("list.sep", lang).join(t("kind.tally", lang, kind=t("kind." + k, lang), n=n) for k, n in ranked)
         console.print(t("quiz.mistake_counts", lang, kinds=kinds))
     weakest = tally.weakest()
     if weakest:
