@@ -15,7 +15,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::[^}]*)?\}")
 CHINESE_PARAMS = {"at": "第 1 行", "loc": "第 1 行第 2 列", "src": "（在 a.csv 中）", "text": "提示", "stage": "最终损失",
                   "title": "标题", "teaches": "讲解", "reason": "原因", "difficulty": "困难", "detail": "说明",
                   "level": "简单", "how": "样本数 N（这里是 2）", "up": "类别 1", "down": "类别 0", "cell": "第 1 行类别 2",
-                  "kinds": "漏了负号（1 次）", "files": "2 个文件"}  # fmt: skip
+                  "kinds": "漏了负号（1 次）", "files": "2 个文件", "kind": "练习文件"}  # fmt: skip
 # Placeholders that mean something else in one key.
 KEY_PARAMS = {"new.title": {"samples": "2 个样本", "classes": "3 个类别"}, "err.src": {"src": "a.csv"}}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]|[A-Za-z]")
@@ -126,8 +126,8 @@ def style() -> dict:
 
 _QUOTED = re.compile(r"'[^'\n]*'|`[^`\n]*`")
 # ASCII '-' as a minus: before a digit, ln, Σ, e^, exp or a bracket, not inside a word, option or range.
-_ASCII_MINUS = re.compile(r"(?<![\w\-'/.])-(?=\d|ln\b|Σ|e\^|exp\b|log|\(|t_|w\[| )(?!-)")
-_LATIN_NEXT = re.compile(rf"{HAN.pattern}(?=[A-Za-z0-9'`\[−+=<>√Σ∂ε])|(?<=[A-Za-z0-9'`\]−+=<>%])(?={HAN.pattern})")
+_ASCII_MINUS = re.compile(r"(?<![A-Za-z0-9_\-'/.])-(?=\d|ln\b|Σ|e\^|exp\b|log|\(|t_|w\[| )(?!-)")
+_LATIN_NEXT = re.compile(rf"{HAN.pattern}(?=[A-Za-z0-9'`\[−+=<>√Σ∂ε-])|(?<=[A-Za-z0-9'`\]−+=<>%])(?={HAN.pattern})")
 
 
 def style_problems(text: str, *, minus: bool = True, colons: bool = True) -> list[str]:
@@ -137,6 +137,7 @@ def style_problems(text: str, *, minus: bool = True, colons: bool = True) -> lis
     problems: list[str] = []
     for prefix in style()["labels"]["prefixes"]:
         text = text.removeprefix(prefix)
+    text = re.sub(r"^(?:--[a-z-]+|环境变量 \S+)：", "", text)  # the option or variable an error names
     plain = _QUOTED.sub(lambda m: "'" + "x" * (len(m.group()) - 2) + "'", text)
     plain = re.sub(r"“[^”\n]*”", lambda m: "“" + "x" * (len(m.group()) - 2) + "”", plain)
     for sentence in re.split(r"(?<=[。？！\n])", plain):
@@ -157,6 +158,12 @@ def style_problems(text: str, *, minus: bool = True, colons: bool = True) -> lis
     for item in style()["avoid"]:
         if item["zh"] in plain:
             problems.append(f"{item['rule']}: {item['zh']!r} (use {item['use']!r}) in {text!r}")
+    for m in re.finditer(r"(?<![\w])[行题步] \d", plain):
+        if not re.search(r"第 [\d、，–~ ]+ ?$", plain[: m.start() + 1][:-1]):
+            problems.append(f"ordinal_rows: a row written without 第 in {text!r}")
+    counted = "|".join(style()["count_verbs"])
+    if re.search(rf"(?:{counted}) \d+(?![\d./]| ?[{style()['measure_words']}])", plain):
+        problems.append(f"measure_words: a count without its measure word in {text!r}")
     if re.search(r"×\s?\d", re.sub(r"\d\s?×\s?\d", "", plain)):
         problems.append(f"measure_words: a tally written ×N in {text!r}")
     if minus:

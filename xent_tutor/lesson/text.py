@@ -82,8 +82,8 @@ def sample_at(value: object, lang: str = DEFAULT_LANG) -> str:
 
 def _params(params: dict[str, object], lang: str) -> dict[str, object]:
     out = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
-    if "why" in out:  # a reason given as a catalogue key, said in the reader's language
-        out["reason"] = t(str(out.pop("why")), lang)
+    if "reason_key" in out:  # a reason given as a catalogue key, said in the reader's language
+        out["reason"] = t(str(out.pop("reason_key")), lang)
     if "loc" in out:
         out["loc"] = location(out["loc"], lang)
     if "at" in out and not isinstance(out["at"], str):

@@ -38,29 +38,29 @@ def evaluate(text: str) -> float:
     """The value of an arithmetic answer; XentError('bad_expression') for anything else."""
     src = normalize(text).strip().replace("^", "**")
     if not src:
-        raise XentError("bad_expression", None, value=text, why="arith.empty")
+        raise XentError("bad_expression", None, value=text, reason_key="arith.empty")
     if len(src) > MAX_LENGTH:
-        raise XentError("bad_expression", None, value=text[:20] + "…", why="arith.too_long")
+        raise XentError("bad_expression", None, value=text[:20] + "…", reason_key="arith.too_long")
     try:
         tree = ast.parse(src, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise XentError("bad_expression", None, value=text, why="arith.not_arithmetic") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.not_arithmetic") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
-        raise XentError("bad_expression", None, value=text, why="arith.too_long")
+        raise XentError("bad_expression", None, value=text, reason_key="arith.too_long")
     try:
         value = _eval(tree.body)
     except ZeroDivisionError:
-        raise XentError("bad_expression", None, value=text, why="arith.division_by_zero") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.division_by_zero") from None
     except OverflowError:
-        raise XentError("bad_expression", None, value=text, why="arith.too_large") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.too_large") from None
     except ValueError:
-        raise XentError("bad_expression", None, value=text, why="arith.undefined") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.undefined") from None
     except TypeError:
-        raise XentError("bad_expression", None, value=text, why="arith.not_arithmetic") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.not_arithmetic") from None
     except RecursionError:
-        raise XentError("bad_expression", None, value=text, why="arith.too_deep") from None
+        raise XentError("bad_expression", None, value=text, reason_key="arith.too_deep") from None
     if not math.isfinite(value):
-        raise XentError("bad_expression", None, value=text, why="arith.not_finite")
+        raise XentError("bad_expression", None, value=text, reason_key="arith.not_finite")
     return value
 
 
