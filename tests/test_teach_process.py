@@ -28,7 +28,7 @@ def test_own_exercise_worksheet_and_grading_in_real_processes(tmp_path):
     r = run("grade", "answers.csv", "--format", "csv", cwd=tmp_path, env={"XENT_EXERCISES": "class"})
     assert r.returncode == 0
     assert [line.split(",")[5] for line in r.stdout.splitlines()[1:]] == ["right", "wrong", "malformed"]
-    assert r.stderr == "xent: 3 rows: 1 right, 1 wrong, 0 unreadable, 1 malformed\n"
+    assert r.stderr == "xent: 3 rows: 1 right, 1 wrong, 0 blank, 0 unreadable, 1 malformed\n"
 
 
 def test_errors_are_one_line_in_the_teachers_language(tmp_path):

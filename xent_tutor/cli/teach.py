@@ -149,62 +149,102 @@ def exercises_migrate(
 @app.command()
 def grade(
     file: Annotated[
-        str, typer.Argument(metavar="ANSWERS.csv", help="CSV rows student,exercise,answer[,stage]; '-' for stdin.")
+        str,
+        typer.Argument(metavar="ANSWERS.csv", help="CSV: student, exercise, answer[, stage]; '-' for stdin."),
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    attempts: Annotated[
+        str, typer.Option(help="Which of repeated answers to one item counts: last, best or first.")
+    ] = "last",
+    roster: Annotated[
+        str | None,
+        typer.Option(help="The class list (a CSV with a student column, or one name a line): absent students at 0."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="The files' encoding when not UTF-8, e.g. cp1252 or gb18030.")
+    ] = None,
     summary: Annotated[
         str | None, typer.Option(help="Also write the per-student and per-exercise summary to this CSV file.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing --summary file.")] = False,
+    gradebook: Annotated[
+        str | None,
+        typer.Option(help="Also write a gradebook CSV (a row per student, points per exercise) for Moodle or Canvas."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --summary or --gradebook file.")] = False,
     folders: ExercisesOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Grade a class's answers in one run: one verdict per row, then a summary per student and exercise.
 
-    The exercise column holds an id, a file path, or seed:N:difficulty (a worksheet's random problem);
-    the stage column (optional) is exp, row_sum, p_true, neg_log_p or loss (the default).
+    Columns are found by a header row (student, exercise, answer, stage, in any order; or 学生, 练习, 答案,
+    步骤), else taken in that order; the separator (comma, semicolon or tab) is detected. The exercise
+    column holds an id, a file path, or seed:N:difficulty; the stage column (optional) is exp, row_sum,
+    p_true, neg_log_p or loss (the default). A blank or unreadable answer scores 0.
 
     \b
-    Example: xent grade answers.csv --format csv > verdicts.csv
+    Example: xent grade answers.csv --roster class.txt --gradebook grades.csv
     """
     import io
     from pathlib import Path
 
-    from ..fileio import LIMITS, human, may_write, read_bytes, read_stream
+    from ..fileio import may_write
     from ..teach import report
-    from ..teach.grade import decode, grade_text, summarize
+    from ..teach.files import save
+    from ..teach.grade import ATTEMPTS, grade_text
+    from ..teach.grade import gradebook as make_gradebook
+    from ..teach.sheet import decode, read_bytes, read_names
 
     set_lang(lang)
     use_exercises(folders)
     lang = current_lang()
     if fmt not in ("table", "csv", "json"):
         raise XentError("bad_format", "format", value=fmt, choices=("table", "csv", "json"))
+    if attempts not in ATTEMPTS:
+        raise XentError("grade_bad_attempts", "attempts", value=attempts, choices=ATTEMPTS)
+    if file == "-" and roster == "-":
+        raise XentError("two_stdin", "roster", other="ANSWERS.csv")
+    outputs = [(option, path) for option, path in (("summary", summary), ("gradebook", gradebook)) if path]
+    for option, path in outputs:
+        for given in (file, roster):
+            if given not in (None, "-") and _same_file(path, given):
+                raise XentError("grade_same_file", option, path=path)
+        may_write(path, option, force)  # refused before the class is graded, not after
+    if summary and gradebook and _same_file(summary, gradebook):
+        raise XentError("grade_same_file", "gradebook", path=gradebook)
+    stdin = typer.get_binary_stream("stdin")
+    names = None
+    if roster is not None:
+        names = read_names(decode(read_bytes(roster, stdin, "roster", "file"), roster, encoding), roster)
+    data = read_bytes(file, stdin, None, "answers")
+    graded, summed, repeats = grade_text(decode(data, file, encoding), file, lang, attempts, names)
+    book = make_gradebook(graded, summed)
+    rules = {"attempts": attempts, "repeated": repeats}
     if summary is not None:
-        may_write(summary, "summary", force)  # refused before the class is graded, not after
-    if file == "-":
-        data = read_stream(typer.get_binary_stream("stdin"), LIMITS["answers"])
-        if data is None:
-            raise XentError("io.read", None, path="-", why="too_big", limit=human(LIMITS["answers"]), kind="answers")
-    else:
-        data = read_bytes(file, None, "answers")
-    graded = grade_text(decode(data), lang)
-    students, exercises, counts = summarize(graded)
-    if summary is not None:
-        from ..teach.files import save
-
         buf = io.StringIO()
-        report.write_summary_csv(buf, students, exercises)
+        report.write_summary_csv(buf, summed)
         save(Path(summary), buf.getvalue(), "summary", force)
+    if gradebook is not None:
+        save(Path(gradebook), report.gradebook_csv(book, lang), "gradebook", force)
     out = io.StringIO()
     if fmt == "csv":
         report.write_csv(out, graded)
     elif fmt == "json":
-        report.write_json(out, graded, students, exercises, counts)
+        report.write_json(out, graded, summed, book, rules)
     else:
-        report.write_table(out, graded, students, exercises, counts, lang)
+        report.write_table(out, graded, summed, rules, lang)
     sys.stdout.write(out.getvalue())
+    for line in report.warnings(summed, repeats, rules, lang):
+        sys.stderr.write(msg("warn_prefix", lang) + line + "\n")
     if fmt != "table":
-        sys.stderr.write("xent: " + report.counts_line(counts, lang) + "\n")
+        sys.stderr.write(msg("prefix", lang) + report.counts_line(summed, lang) + "\n")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one existing file (an output must never replace an input)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 @app.command()

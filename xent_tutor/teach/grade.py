@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import difflib
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -13,11 +13,14 @@ from ..lesson.text import message, t
 from ..practice import quiz as q
 from ..practice.arith import evaluate
 from . import refs
+from .sheet import Record, Sheet, answer_text, parse
 
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # what float() and the calculator agree on
 HEADER = ("student", "exercise", "answer")
 STAGE_ALIASES = {**q.STAGE_NAMES, "final": "loss"}  # the quiz's --stage names, and the stage keys
-STATUSES = ("right", "wrong", "unreadable", "malformed")
+STATUSES = ("right", "wrong", "blank", "unreadable", "malformed")
+ATTEMPTS = ("last", "best", "first")
+_RANK = {"right": 2, "wrong": 1}  # --attempts best: right over wrong over blank, unreadable or malformed
 
 
 @dataclass
@@ -34,6 +37,12 @@ class Row:
     message: str = ""
     value: float | None = None
     expected: float | None = None
+    counted: bool = True  # False for a repeated answer another attempt of the same item replaces
+
+    @property
+    def item(self) -> tuple[str, str, str] | None:
+        """(student, exercise, stage): what a repeated answer repeats; None for a row no student can own."""
+        return (self.student, self.exercise, self.stage) if self.student and self.exercise else None
 
 
 @dataclass
@@ -42,9 +51,16 @@ class Tally:
 
     name: str
     right: int = 0
-    graded: int = 0
-    unreadable: int = 0
+    graded: int = 0  # items attempted: right, wrong, blank, unreadable or malformed, each repeat counted once
+    blank: int = 0
+    unreadable: int = 0  # unreadable or malformed
     mistakes: Counter = field(default_factory=Counter)
+    roster: bool | None = None  # on the roster (None without one)
+
+    @property
+    def score(self) -> float:
+        """Right items over attempted items; 0 for a student with none (absent)."""
+        return self.right / self.graded if self.graded else 0.0
 
     def common(self) -> tuple[str, int]:
         """The most common mistake kind and its count ('' when none)."""
@@ -108,28 +124,51 @@ class Grader:
                 return s
         raise XentError("grade_no_stage", None, stage=stage, ref=ref)
 
-    def grade(self, line: int, fields: list[str]) -> Row:
-        """One CSV row's verdict."""
-        if len(fields) not in (3, 4) or not all(f.strip() for f in fields[:3]):
-            reason = t("grade.bad_fields", self.lang, found=len(fields))
-            if len(fields) in (3, 4):
-                reason = t("grade.empty_field", self.lang, field=HEADER[[f.strip() for f in fields[:3]].index("")])
-            cells = [*fields, "", "", ""]
-            return Row(line, cells[0].strip(), cells[1].strip(), cells[2].strip(), "", "malformed", "", reason)
-        student, ref, answer = (f.strip() for f in fields[:3])
-        stage = fields[3].strip().lower() if len(fields) == 4 and fields[3].strip() else "loss"
-        stage = STAGE_ALIASES.get(stage, stage)
-        row = Row(line, student, ref, answer, stage, "unreadable")
-        if stage not in q.STAGES:
-            row.message = t("grade.bad_stage", self.lang, stage=stage, stages=", ".join(q.STAGES))
+    def record(self, rec: Record, sheet: Sheet) -> Row:
+        """One CSV record's verdict."""
+        fields = rec.fields if rec.fields is not None else rec.partial or []
+
+        def cell(name: str) -> str:
+            i = sheet.columns.get(name)
+            return fields[i].strip() if i is not None and i < len(fields) else ""
+
+        student, ref, answer = name_of(cell("student")), cell("exercise"), cell("answer")
+        raw_stage = cell("stage").lower()
+        stage = STAGE_ALIASES.get(raw_stage, raw_stage) if raw_stage else "loss"
+        row = Row(rec.line, student, ref, answer, stage, "malformed")
+        if rec.fields is None:  # the CSV broke on this line: still the named student's attempt, scoring 0
+            row.message = t(rec.reason, self.lang, **(rec.params or {}))
             return row
+        if sheet.width:
+            extra = any(f.strip() for f in fields[sheet.width :])
+            short = any(sheet.columns[c] >= len(fields) for c in HEADER)
+            if extra or short:
+                row.message = t("grade.bad_fields_header", self.lang, found=len(fields), want=sheet.width)
+                return row
+        elif len(fields) not in (3, 4):
+            row.message = t("grade.bad_fields", self.lang, found=len(fields))
+            return row
+        for name, value in (("student", student), ("exercise", ref)):
+            if not value:
+                row.message = t("grade.empty_field", self.lang, field=name)
+                return row
+        if stage not in q.STAGES:
+            row.status = "unreadable"
+            row.message = t("grade.bad_stage", self.lang, stage=raw_stage, stages=", ".join(q.STAGES))
+            return row
+        if not answer:
+            row.status = "blank"
+            row.message = t("grade.blank", self.lang)
+            return row
+        row.status = "unreadable"
+        text = answer_text(answer, sheet.decimal_comma)
         try:
             step = self.step(ref, stage)
-            value = self.value(answer)
+            value = self.value(text)
         except XentError as e:
             row.message = message(XentError(e.key, None, **e.params), self.lang)  # the row, not an option, is wrong
             return row
-        verdict = q.check(step, value, answer)
+        verdict = q.check(step, value, text)
         row.value, row.expected = value, step.expected
         if verdict.correct:
             row.status = "right"
@@ -142,69 +181,118 @@ class Grader:
         return row
 
 
-def decode(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (a spreadsheet's BOM dropped), else GB 18030 as Chinese spreadsheets save."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise XentError("grade_not_text", None) from None
+def name_of(text: str) -> str:
+    """A student's name as one spelling: Unicode NFC, runs of spaces as one."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def rows(text: str) -> list[tuple[int, list[str] | None, str]]:
-    """(line, fields, error) per CSV record; a record the csv module cannot read has fields None."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    out: list[tuple[int, list[str] | None, str]] = []
-    while True:
-        before = reader.line_num
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return out
-        except csv.Error as e:
-            out.append((reader.line_num, None, str(e)))
-            if reader.line_num == before:
-                return out
-            continue
-        if fields and any(f.strip() for f in fields):
-            out.append((reader.line_num - fields_lines(fields) + 1, fields, ""))
-
-
-def fields_lines(fields: list[str]) -> int:
-    """How many lines a record spans (a quoted field may hold line breaks)."""
-    joined = "".join(fields)
-    return 1 + joined.count("\n") if "\n" in joined else 1
-
-
-def grade_text(text: str, lang: str) -> list[Row]:
-    """Every row of a CSV text graded; a header row student,exercise,answer[,stage] is skipped."""
+def grade_sheet(sheet: Sheet, lang: str) -> list[Row]:
+    """Every record of a parsed answers file graded, in file order."""
     grader = Grader(lang)
-    out = []
-    for i, (line, fields, error) in enumerate(rows(text)):
-        if fields is None:
-            out.append(Row(line, "", "", "", "", "malformed", "", t("grade.csv_error", lang, reason=error)))
-            continue
-        if i == 0 and tuple(f.strip().lower() for f in fields[:3]) == HEADER:
-            continue
-        out.append(grader.grade(line, fields))
-    return out
+    return [grader.record(rec, sheet) for rec in sheet.records]
 
 
-def summarize(graded: list[Row]) -> tuple[list[Tally], list[Tally], Counter]:
-    """Per student and per exercise (in order of first appearance), and the count of each status."""
-    students: dict[str, Tally] = {}
-    exercises: dict[str, Tally] = {}
+def apply_attempts(graded: list[Row], rule: str = "last") -> int:
+    """Keep one answer per (student, exercise, stage) by the rule (last, best or first); return how many
+    repeated answers were set aside (their rows stay, marked not counted)."""
+    chosen: dict[tuple[str, str, str], Row] = {}
     for row in graded:
-        if row.status == "malformed":
+        key = row.item
+        if key is None:
             continue
-        for table, name in ((students, row.student), (exercises, row.exercise)):
-            tally = table.setdefault(name, Tally(name))
+        held = chosen.get(key)
+        if held is None:
+            chosen[key] = row
+            continue
+        if rule == "last" or (rule == "best" and _RANK.get(row.status, 0) >= _RANK.get(held.status, 0)):
+            held.counted = False
+            chosen[key] = row
+        else:
+            row.counted = False
+    return sum(not r.counted for r in graded)
+
+
+@dataclass
+class Summary:
+    """Per student (roster order, then others) and per exercise; counts; names off the roster."""
+
+    students: list[Tally]
+    exercises: list[Tally]
+    counts: Counter
+    unknown: list[tuple[str, list[int], str | None]] = field(default_factory=list)  # name, lines, did you mean
+
+
+def summarize(graded: list[Row], roster: list[str] | None = None) -> Summary:
+    """Each counted item scored for its student and its exercise; every roster student listed (absent at 0)."""
+    students: dict[str, Tally] = {}
+    if roster is not None:
+        for name in roster:
+            students.setdefault(name_of(name), Tally(name_of(name), roster=True))
+    order = list(students)
+    listed = set(order)
+    exercises: dict[str, Tally] = {}
+    lines: dict[str, list[int]] = {}
+    for row in graded:
+        if row.item is None:
+            continue
+        if roster is not None and row.student not in listed:
+            lines.setdefault(row.student, []).append(row.line)
+        off = False if roster is not None else None
+        for table, name, flag in ((students, row.student, off), (exercises, row.exercise, None)):
+            tally = table.setdefault(name, Tally(name, roster=flag))
+            if not row.counted:
+                continue
             tally.graded += 1
             tally.right += row.status == "right"
-            tally.unreadable += row.status == "unreadable"
+            tally.blank += row.status == "blank"
+            tally.unreadable += row.status in ("unreadable", "malformed")
             if row.status == "wrong" and row.kind:
                 tally.mistakes[row.kind] += 1
-    return list(students.values()), list(exercises.values()), Counter(r.status for r in graded)
+    unknown = [(name, at, did_you_mean(name, order)) for name, at in lines.items()]
+    return Summary(list(students.values()), list(exercises.values()), Counter(r.status for r in graded), unknown)
+
+
+def did_you_mean(name: str, names: list[str]) -> str | None:
+    """The closest roster name to a name not on it (a typo, a different case or accent), if one is close."""
+    folded = {n.casefold(): n for n in names}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    bare = {_bare(n): n for n in names}
+    if _bare(name) in bare:
+        return bare[_bare(name)]
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
+def _bare(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(c))
+
+
+@dataclass
+class Gradebook:
+    """One row per student, one column per exercise: the points (stages answered right), total, percent."""
+
+    exercises: list[str]
+    rows: list[tuple[str, list[int], int, int, float]]  # student, points per exercise, total, attempted, percent
+
+
+def gradebook(graded: list[Row], summary: Summary) -> Gradebook:
+    """The grid an LMS imports, from the same counted items as the summary (so the percents agree)."""
+    exercises = [x.name for x in summary.exercises]
+    index = {name: i for i, name in enumerate(exercises)}
+    points = {s.name: [0] * len(exercises) for s in summary.students}
+    for row in graded:
+        if row.counted and row.item is not None and row.status == "right":
+            points[row.student][index[row.exercise]] += 1
+    rows = [(s.name, points[s.name], s.right, s.graded, round(100 * s.score, 2)) for s in summary.students]
+    return Gradebook(exercises, rows)
+
+
+def grade_text(
+    text: str, path: str, lang: str, attempts: str = "last", roster: list[str] | None = None
+) -> tuple[list[Row], Summary, int]:
+    """A whole answers file graded: the rows, the summary (roster students included) and how many
+    repeated answers the attempts rule set aside."""
+    graded = grade_sheet(parse(text, path), lang)
+    repeats = apply_attempts(graded, attempts)
+    return graded, summarize(graded, roster), repeats
