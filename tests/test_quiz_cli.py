@@ -126,8 +126,8 @@ def test_path_takes_the_first_unsolved_then_names_the_next(pfile):
     assert "exercise unbatched-sample" in r.stdout
     listing = xent("exercises").stdout
     rows = {line.split()[1]: line for line in listing.splitlines() if line[:3].strip().isdigit()}
-    assert rows["article-binary"].rstrip().endswith("solved")
-    assert rows["unbatched-sample"].rstrip().endswith("attempted")
+    assert rows["article-binary"].rstrip().endswith("solved, first try")
+    assert rows["unbatched-sample"].rstrip().endswith("not started")  # quit before any answer: not attempted
     assert rows["batch-mean"].rstrip().endswith("not started")
 
 
@@ -236,9 +236,11 @@ def test_progress_history_and_reset(pfile):
     r = xent("progress")
     assert "article-exercise" in r.stdout and "(stopped early)" in r.stdout
     (exp,) = [line for line in r.stdout.splitlines() if line.startswith("an exponential")]
-    assert exp.split()[-6:] == ["1", "0", "0", "0", "0", "0"]
+    # first, retried, revealed, skipped, hinted, wrong tries, then mastery (right first try / last attempts)
+    assert exp.split()[-7:] == ["1", "0", "0", "0", "0", "0", "1/1"]
     (total,) = [line for line in r.stdout.splitlines() if line.startswith("the row sum")]
-    assert total.split()[-6:] == ["0", "1", "0", "0", "0", "2"]
+    assert total.split()[-7:] == ["0", "1", "0", "0", "0", "2", "0/1"]
+    assert "Due for review: the row sum Σ e^z. Run: xent quiz --review" in r.stdout
     assert "another mistake" in r.stdout
     r = xent("progress", "--reset")  # stdin is not a terminal: refuses to guess
     assert r.exit_code == 2 and "--yes" in r.stderr

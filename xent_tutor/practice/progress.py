@@ -129,6 +129,14 @@ def _session_problem(s: dict[str, Any], version: object) -> str | None:
         return "seconds is not a number"
     if "mistakes" in s and not _counts(s["mistakes"]):
         return "mistakes is not a table of counts"
+    if "answers" in s and not _count(s["answers"]):
+        return "answers is not a count"
+    firsts = s.get("firsts", {})
+    if not (isinstance(firsts, dict) and all(isinstance(v, str) and set(v) <= {"0", "1"} for v in firsts.values())):
+        return "firsts is not a table of 0/1 marks"
+    done = s.get("exercises", {})
+    if not (isinstance(done, dict) and all(_counts(v) for v in done.values())):
+        return "exercises is not a table of counts per exercise"
     by_stage = s.get("by_stage") or {}
     if not isinstance(by_stage, dict):
         return "by_stage is not an object"
@@ -289,3 +297,43 @@ def mistake_totals(data: dict[str, Any]) -> dict[str, int]:
         for kind, n in (s.get("mistakes") or {}).items():
             out[kind] = out.get(kind, 0) + int(n)
     return out
+
+
+# --- Mastery: how each stage went, attempt by attempt, oldest first. ---
+
+MASTERY_WINDOW = 10  # "the last attempts" a stage's mastery is measured over
+
+
+def stage_log(data: dict[str, Any]) -> dict[str, list[int]]:
+    """Per stage, every finished step oldest first: 1 right on the first try, 0 otherwise.
+
+    Sessions saved before the order was kept give their counts; their misses are put last
+    (the cautious guess: a stage missed in an old session counts as missed recently).
+    """
+    out: dict[str, list[int]] = {}
+    for s in data["sessions"]:
+        firsts = s.get("firsts")
+        if isinstance(firsts, dict) and firsts:
+            for stage, marks in firsts.items():
+                out.setdefault(stage, []).extend(int(m) for m in marks)
+            continue
+        for stage, counts in (s.get("by_stage") or {}).items():
+            first = int(counts.get("right_first", 0))
+            rest = sum(int(counts.get(k, 0)) for k in ("right_retry", "revealed", "skipped", "format1_not_right"))
+            out.setdefault(stage, []).extend([1] * first + [0] * rest)
+    return out
+
+
+def mastery(data: dict[str, Any], window: int = MASTERY_WINDOW) -> dict[str, tuple[int, int]]:
+    """Per stage: (right first try, attempts) over its last `window` attempts."""
+    return {stage: (sum(log[-window:]), len(log[-window:])) for stage, log in stage_log(data).items() if log}
+
+
+def exercise_results(data: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per exercise solved in a session that kept the detail: the solve with the fewest wrong tries."""
+    best: dict[str, dict[str, int]] = {}
+    for s in data["sessions"]:
+        for ex, done in (s.get("exercises") or {}).items():
+            if done.get("solved") and (ex not in best or done.get("wrong_tries", 0) < best[ex].get("wrong_tries", 0)):
+                best[ex] = done
+    return best

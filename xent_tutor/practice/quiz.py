@@ -842,6 +842,12 @@ class StepResult:
     wrong_first: bool = False  # the first number given was wrong (not merely under-rounded)
     mistakes: list[str] = field(default_factory=list)  # kind per wrong try ("unknown" when unrecognised)
     hinted: bool = False
+    answered: bool = False  # the learner gave at least one number (a skip or show alone is no answer)
+
+    @property
+    def right(self) -> bool:
+        """Right in the end by the learner's own answer (first try or after retries), with nothing revealed."""
+        return self.outcome in ("right_first", "right_retry")
 
 
 def _zero() -> dict[str, int]:
@@ -856,10 +862,14 @@ class Tally:
     by_stage: dict[str, dict[str, int]] = field(default_factory=dict)
     mistakes: dict[str, int] = field(default_factory=dict)
     solved: list[str] = field(default_factory=list)
-    attempted: list[str] = field(default_factory=list)
+    attempted: list[str] = field(default_factory=list)  # exercises with at least one answer
+    answers: int = 0  # steps with at least one answer (finished or not): a session with none is not saved
+    firsts: dict[str, list[int]] = field(default_factory=dict)  # per stage, in order: 1 right first try, else 0
+    exercises: dict[str, dict[str, int]] = field(default_factory=dict)  # per exercise finished: how it went
 
     def add(self, result: StepResult) -> None:
         """Count one finished step."""
+        self.firsts.setdefault(result.stage, []).append(int(result.outcome == "right_first"))
         counts = self.by_stage.setdefault(result.stage, _zero())
         counts[result.outcome] += 1
         counts["hinted"] += result.hinted
@@ -867,6 +877,22 @@ class Tally:
         counts["wrong_first"] += result.wrong_first
         for kind in result.mistakes:
             self.mistakes[kind] = self.mistakes.get(kind, 0) + 1
+
+    def finish_exercise(self, exercise_id: str, results: list[StepResult]) -> bool:
+        """Record a finished exercise: solved only when every step was right by the learner, none revealed."""
+        solved = bool(results) and all(r.right for r in results)
+        self.exercises[exercise_id] = {
+            "steps": len(results),
+            "right_first": sum(r.outcome == "right_first" for r in results),
+            "right_retry": sum(r.outcome == "right_retry" for r in results),
+            "revealed": sum(r.outcome == "revealed" for r in results),
+            "skipped": sum(r.outcome == "skipped" for r in results),
+            "wrong_tries": sum(r.wrong_tries for r in results),
+            "solved": int(solved),
+        }
+        if solved and exercise_id not in self.solved:
+            self.solved.append(exercise_id)
+        return solved
 
     def total(self, key: str) -> int:
         """One count summed over the stages."""

@@ -7,13 +7,13 @@ import re
 import secrets
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import XentError
 from ..lesson.text import message, printable, t
-from . import progress
+from . import progress, review
 from . import quiz as q
 from .arith import evaluate, normalize
 from .exercises import exercise_dir, get, library, path_order
@@ -160,13 +160,29 @@ class Plan:
     stage: str | None = None  # drill this stage only
     on_path: bool = False  # the exercise was chosen as the first unsolved one of the path
     path: list[str] = field(default_factory=list)  # with --rounds N on the path: the next N unsolved ones
+    review: bool = False  # --review
+    stages: list[str] = field(default_factory=list)  # --review: the stage each round drills
+    nothing: str = ""  # --review with nothing due: the catalogue key that says why
+    due: list[review.Due] = field(default_factory=list)  # --review: the stages due and why
 
 
 def choose(exercise: str | None, seed: int | None, difficulty: str | None, random: bool, stage: str | None,
-           rounds: int | None, mode: str, progress_path: Path) -> tuple[Plan, str | None]:  # fmt: skip
-    """The session's plan from the options; with none, the first unsolved exercise(s) of the path."""
-    chosen_rounds = rounds if rounds is not None else (5 if stage else 1)
+           rounds: int | None, mode: str, progress_path: Path, review_due: bool = False,
+           ) -> tuple[Plan, str | None]:  # fmt: skip
+    """The session's plan from the options; with none, the first unsolved exercise(s) of the path.
+
+    With `review_due`, the stages due for review, each round a fresh random problem.
+    """
+    chosen_rounds = rounds if rounds is not None else (5 if stage or review_due else 1)
     plan = Plan(exercise, seed, difficulty or "easy", mode, chosen_rounds, stage)
+    if review_due:
+        data, note = progress.read(progress_path)
+        plan.review = True
+        plan.due = review.due(data, q.STAGES)
+        plan.stages = review.schedule(plan.due, chosen_rounds)
+        if not plan.stages:
+            plan.nothing = "quiz.review_none" if progress.stage_log(data) else "quiz.review_empty"
+        return plan, note
     if exercise is not None or random or stage or seed is not None or difficulty is not None:
         return plan, None
     data, note = progress.read(progress_path)  # the quiz moves a corrupt file aside when it saves
@@ -182,6 +198,9 @@ def choose(exercise: str | None, seed: int | None, difficulty: str | None, rando
 def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) -> int:
     """Ask every step of every problem; always end with the summary and save the progress."""
     progress.check(progress_path)  # a folder or device named as the progress file is refused before any question
+    if plan.review and not plan.stages:
+        console.print(t(plan.nothing, lang, settled=review.SETTLED))
+        return 0
     tally = q.Tally()
     reader = _Reader(console)
     started = time.monotonic()
@@ -192,17 +211,18 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
     work = []
     for number, exercise in enumerate(ids, 1):
         qp = _problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
-        steps = q.make_steps(qp, plan.mode) if plan.stage is None else [q.drill_step(qp, plan.stage)]
-        work.append((qp, steps))
+        stage = plan.stages[number - 1] if plan.stages else plan.stage
+        steps = q.make_steps(qp, plan.mode) if stage is None else [q.drill_step(qp, stage)]
+        work.append((qp, steps, replace(plan, stage=stage)))
         tally.planned += len(steps)
-    if plan.stage:
+    if plan.stages:
+        _review_title(console, plan, lang)
+    elif plan.stage:
         console.print(t("quiz.drill_title", lang, stage=t("stage_name." + plan.stage, lang), rounds=count))
     try:
-        for number, (qp, steps) in enumerate(work, 1):
+        for number, (qp, steps, round_plan) in enumerate(work, 1):
             problems.append(qp.exercise_id or f"seed {qp.seed} ({qp.difficulty})")
-            if qp.exercise_id:
-                tally.attempted.append(qp.exercise_id)
-            _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang)
+            _ask_problem(console, reader, qp, steps, number, count, round_plan, tally, lang)
     except _Stop as stop:
         code = stop.code
     except KeyboardInterrupt:
@@ -215,15 +235,18 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
     session = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "problems": problems,
-        "mode": plan.mode if plan.stage is None else "stage:" + plan.stage,
+        "mode": "review" if plan.review else plan.mode if plan.stage is None else "stage:" + plan.stage,
         "planned": tally.planned,
         "done": tally.done,
         "finished": tally.finished,
         "seconds": round(seconds, 1),
         "by_stage": tally.by_stage,
         "mistakes": tally.mistakes,
+        "answers": tally.answers,
+        "firsts": {stage: "".join(map(str, marks)) for stage, marks in tally.firsts.items()},
+        "exercises": tally.exercises,
     }
-    if tally.done or tally.attempted:
+    if tally.answers:  # a session in which nothing was answered is not history
         try:
             note = progress.record(progress_path, session, tally.solved, tally.attempted)
             if note:
@@ -231,6 +254,15 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
         except XentError as e:
             sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
     return code
+
+
+def _review_title(console, plan: Plan, lang: str) -> None:
+    """What the review asks and why: each due stage's first-try record and how recently it was missed."""
+    console.print(t("quiz.review_title", lang, rounds=len(plan.stages)))
+    for d in plan.due:
+        ago = t("quiz.review_ago_last", lang) if d.since_miss == 0 else t("quiz.review_ago", lang, n=d.since_miss + 1)
+        console.print(t("quiz.review_stage", lang, stage=t("stage_name." + d.stage, lang), first=d.first,
+                        attempts=d.attempts, ago=ago, rounds=plan.stages.count(d.stage)), style="dim")  # fmt: skip
 
 
 def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -> None:
@@ -252,11 +284,37 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
     show_problem(console, qp, lang)
     console.print(Text(t("quiz.instructions", lang), style="italic"))
     known: dict = {}  # the learner's right answers, carried into the later steps of this problem
+    results = []
     for step in steps:
-        result = _ask_step(console, reader, qp, step, lang, known)
+        result = q.StepResult(step.stage, "revealed")
+        try:
+            _ask_step(console, reader, qp, step, lang, known, result)
+        finally:  # an answer counts even when the learner stops before the step is done
+            if result.answered:
+                tally.answers += 1
+                if qp.exercise_id and qp.exercise_id not in tally.attempted:
+                    tally.attempted.append(qp.exercise_id)
         tally.add(result)
-        if step.stage == "loss" and result.outcome in ("right_first", "right_retry") and qp.exercise_id:
-            tally.solved.append(qp.exercise_id)
+        results.append(result)
+    if qp.exercise_id and plan.stage is None:  # a drill of one stage does not solve an exercise
+        _exercise_verdict(console, qp.exercise_id, results, tally, lang)
+
+
+def _exercise_verdict(console, exercise_id: str, results: list[q.StepResult], tally: q.Tally, lang: str) -> None:
+    """Solved only when every step was right by the learner's own answer; say how many needed retries."""
+    from rich.text import Text
+
+    solved = tally.finish_exercise(exercise_id, results)
+    done = tally.exercises[exercise_id]
+    console.print()
+    if not solved:
+        n = done["revealed"] + done["skipped"]
+        console.print(Text(t("quiz.not_solved", lang, id=exercise_id, n=n, steps=done["steps"]), style="yellow"))
+    elif done["wrong_tries"]:
+        console.print(Text(t("quiz.solved_retry", lang, id=exercise_id, first=done["right_first"],
+                             steps=done["steps"], tries=done["wrong_tries"]), style="green"))  # fmt: skip
+    else:
+        console.print(Text(t("quiz.solved_first", lang, id=exercise_id), style="green"))
 
 
 def show_problem(console, qp: q.QuizProblem, lang: str) -> None:
@@ -318,7 +376,8 @@ def _question(step: q.Step, lang: str) -> str:
     return " ".join(parts) if lang == "en" else "".join(parts)
 
 
-def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known: dict | None = None) -> q.StepResult:
+def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known: dict | None = None,
+              result: q.StepResult | None = None) -> q.StepResult:  # fmt: skip
     """Ask until right, three wrong tries, skip or quit; a wrong try gets the diagnosis and another prompt."""
     from rich.text import Text
 
@@ -332,7 +391,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
         hints += [t("quiz.hint", lang, text=in_lang(h, lang)) for h in get(qp.exercise_id).hints]
     used = 0
     shown = False
-    result = q.StepResult(step.stage, "revealed")
+    result = result if result is not None else q.StepResult(step.stage, "revealed")
     while True:
         text = reader.read("> ").strip()
         word = text.lower()
@@ -356,6 +415,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
             result.outcome = "revealed" if shown else "skipped"
             return result
         if word in INF_WORDS:
+            result.answered = True
             if step.prompt_key != "quiz.prompt.exp_shifted":
                 console.print(Text(t("quiz.inf", lang, value=t("quiz.inf_finite", lang)), style="red"))
                 continue
@@ -369,6 +429,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
         except XentError as e:
             console.print(Text(message(e, lang), style="red"))
             continue
+        result.answered = True
         verdict = q.check(step, value, text, known)
         if verdict.correct:
             if verdict.kind == "from_yours":
@@ -427,7 +488,8 @@ def _summary(console, tally: q.Tally, seconds: float, plan: Plan, path: Path, la
         console.print(t("quiz.drill", lang, name=q.STAGE_FLAGS[drill]))
     elif tally.finished and tally.done and counts["right_first"] == tally.done:
         console.print(t("quiz.all_right", lang))
-    if plan.stage is None and (plan.on_path or plan.exercise is None or plan.exercise in tally.solved):
+    path_session = plan.stage is None and not plan.stages
+    if path_session and (plan.on_path or plan.exercise is None or plan.exercise in tally.solved):
         _next_on_path(console, path, tally.solved, lang)
 
 
@@ -460,6 +522,7 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     if note:
         sys.stderr.write(t("warn_prefix", lang) + note + "\n")
     status = exercise_status(data)
+    results = progress.exercise_results(data)
     table = Table(box=None, pad_edge=False)
     for key in ("ex.col.order", "ex.col.id", "ex.col.title", "ex.col.difficulty", "ex.col.teaches", "ex.col.status"):
         table.add_column(t(key, lang), overflow="fold", no_wrap=key == "ex.col.id")  # an id is typed whole
@@ -474,15 +537,40 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
             _plain(in_lang(ex.title, lang)),
             t("difficulty." + ex.difficulty, lang) if ex.difficulty else "",
             _plain(in_lang(ex.teaches, lang)),
-            t("ex.status." + status[ex.id], lang),
+            _status_cell(status[ex.id], results.get(ex.id), lang),
         )
     console.print(table)
+    _mastery_lines(console, data, lang)
     todo = [ex for ex in path_order() if status[ex.id] != "solved"]
     if todo:
         ex = todo[0]
         console.print(t("quiz.next", lang, order=ex.order, id=ex.id, title=in_lang(ex.title, lang)))
     else:
         console.print(t("quiz.path_done", lang))
+
+
+def _status_cell(status: str, result: dict[str, int] | None, lang: str) -> str:
+    """Solved, with how (first try or after how many wrong tries) when the history kept it."""
+    if status != "solved" or result is None:
+        return t("ex.status." + status, lang)
+    n = int(result.get("wrong_tries", 0))
+    if not n:
+        return t("ex.status.solved_first", lang)
+    return t("ex.status.solved_retry_one" if n == 1 else "ex.status.solved_retry", lang, n=n)
+
+
+def _mastery_lines(console, data: dict, lang: str) -> None:
+    """Per stage, right first try over the last attempts; the stages due for review and how to drill them."""
+    marks = progress.mastery(data)
+    if not marks:
+        return
+    sep = t("list_sep", lang)
+    items = [t("ex.mastery_item", lang, stage=t("stage_name." + s, lang), first=marks[s][0], attempts=marks[s][1])
+             for s in q.STAGES if s in marks]  # fmt: skip
+    console.print(t("ex.mastery", lang, n=progress.MASTERY_WINDOW, stages=sep.join(items)))
+    due = review.due(data, q.STAGES)
+    if due:
+        console.print(t("ex.review_due", lang, stages=sep.join(t("stage_name." + d.stage, lang) for d in due)))
 
 
 def _id_cell(ex, builtin: Path) -> Any:
@@ -534,10 +622,19 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         history.add_row(when, _plain(problems), *(str(totals[k]) for k in keys))
     console.print(history)
     console.print()
-    acc = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0) if narrow else (0, 1))
+    acc = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))  # one space: a stage's name stays on one line
     acc.add_column(t("progress.col.stage", lang), overflow="fold")
-    for c in (*cols, "wrong"):
-        acc.add_column(t("progress.col." + c, lang), justify="right", overflow="fold")
+    from rich.cells import cell_len
+
+    for c in cols:  # a header is never cut inside a word: the stage names fold instead
+        header = t("progress.col." + c, lang)
+        acc.add_column(header, justify="right", overflow="fold", min_width=cell_len(header))
+    wrong = t("progress.col.wrong", lang)  # a two-word header goes on two lines, so the table fits 80 columns
+    fold = max(map(len, wrong.split())) if " " in wrong else None
+    acc.add_column(wrong, justify="right", overflow="fold", max_width=fold)
+    mastery = t("progress.col.mastery", lang)
+    acc.add_column(mastery, justify="right", overflow="fold", min_width=cell_len(mastery))
+    marks = progress.mastery(data)
     stats = progress.stage_totals(data)
     old = any("format1_not_right" in c for c in stats.values())
     if old:
@@ -546,10 +643,17 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
         if stage in stats:
             c = stats[stage]
             cells = [str(c.get(k, 0)) for k in (*keys, "wrong_tries")]
+            first, attempts = marks.get(stage, (0, 0))
+            cells.append(f"{first}/{attempts}" if attempts else "")
             if old:
                 cells.append(str(c.get("format1_not_right", 0)))
             acc.add_row(t("stage_name." + stage, lang), *cells)
     console.print(acc)
+    console.print(t("progress.mastery_note", lang, n=progress.MASTERY_WINDOW), style="dim")
+    due = review.due(data, q.STAGES)
+    if due:
+        sep = t("list_sep", lang)
+        console.print(t("ex.review_due", lang, stages=sep.join(t("stage_name." + d.stage, lang) for d in due)))
     kinds = progress.mistake_totals(data)
     if kinds:
         console.print()
