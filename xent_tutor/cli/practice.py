@@ -37,7 +37,16 @@ def quiz(
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
     difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard (a random problem).")] = None,
     mode: Annotated[str, typer.Option(help="steps (every stage, the default) or final (the loss only).")] = "steps",
-    rounds: Annotated[int | None, typer.Option(help="Problems in a row before the summary (5 for --stage).")] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Problems in a row before the summary (5 for --stage and --review).")
+    ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Drill the stages you missed on fresh random problems, the most recently missed most often.",
+        ),
+    ] = False,
     answer: Annotated[
         str | None,
         typer.Option(help="Check one answer for the final loss and exit: 0 right, 1 wrong."),
@@ -55,6 +64,7 @@ def quiz(
     \b
     Example: xent quiz --exercise article-exercise --mode final
     Drill:   xent quiz --stage neg_log_p
+    Review:  xent quiz --review
     Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
     """
     from ..practice import quiz as q
@@ -75,6 +85,12 @@ def quiz(
     if seed is not None and exercise is not None:
         raise XentError("seed_and_exercise", "seed")
     check_width(width)
+    if review:
+        given = (("--exercise", exercise), ("--stage", stage), ("--answer", answer), ("--random", random or None),
+                 ("--mode", None if mode == "steps" else mode))  # fmt: skip
+        clash = next((name for name, value in given if value is not None), None)
+        if clash:
+            raise XentError("review_and_other", "review", option=clash)
     if stage is not None:
         if stage not in q.STAGE_NAMES and stage not in q.STAGES:
             raise XentError("bad_stage", "stage", value=stage)
@@ -86,7 +102,7 @@ def quiz(
         raise typer.Exit(grade(exercise, seed, difficulty or "easy", answer, fmt, lang))
     console = make_console(width, no_color)
     path = progress_path(progress_file)
-    plan, note = choose(exercise, seed, difficulty, random, stage, rounds, mode, path)
+    plan, note = choose(exercise, seed, difficulty, random, stage, rounds, mode, path, review_due=review)
     if note == "path_done":
         console.print(msg("quiz.path_done_random", lang))
     elif note:

@@ -309,7 +309,8 @@ def _exercise_verdict(console, exercise_id: str, results: list[q.StepResult], ta
     console.print()
     if not solved:
         n = done["revealed"] + done["skipped"]
-        console.print(Text(t("quiz.not_solved", lang, id=exercise_id, n=n, steps=done["steps"]), style="yellow"))
+        key = "quiz.not_solved_one" if done["steps"] == 1 else "quiz.not_solved"
+        console.print(Text(t(key, lang, id=exercise_id, n=n, steps=done["steps"]), style="yellow"))
     elif done["wrong_tries"]:
         console.print(Text(t("quiz.solved_retry", lang, id=exercise_id, first=done["right_first"],
                              steps=done["steps"], tries=done["wrong_tries"]), style="green"))  # fmt: skip
