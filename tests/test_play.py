@@ -35,8 +35,11 @@ KEYS = {
     "l": lambda s: s.cycle_label(),
     "w": lambda s: s.cycle_weight(),
     "m": lambda s: s.toggle_smoothing(),
-    "r": lambda s: s.toggle_reduction(),
+    "n": lambda s: s.toggle_reduction(),
     "g": lambda s: s.train_step(),
+    "p": lambda s: s.start_prediction(),
+    "u": lambda s: s.undo(),
+    "r": lambda s: s.reset(),
 }
 
 
@@ -251,7 +254,23 @@ def test_play_sentences_in_chinese_use_full_width_punctuation():
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_event_has_sentences_in_both_languages(lang):
     s = state_for()
-    for key in ("plus", "minus", "l", "w", "m", "r", "right_square_bracket", "greater_than_sign", "g"):
+    for key in (
+        "plus",
+        "minus",
+        "l",
+        "w",
+        "m",
+        "n",
+        "right_square_bracket",
+        "greater_than_sign",
+        "g",
+        "p",
+        "plus",
+        "g",
+        "u",
+        "u",
+        "r",
+    ):
         KEYS[key](s)
         out = sentences(s, lang)
         assert out and all(out)

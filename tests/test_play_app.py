@@ -384,23 +384,55 @@ def test_the_keys_screen_fits_80_by_24_whole(lang):
 REVIEWED = ["--logits", "[[2.0,0.5,-1.0],[0.1,0.2,3.0]]", "--labels", "[0,2]", "--weight", "[1,2,0.5]"]
 
 
+def readable(app: PlayApp) -> None:
+    """The numbers stay and the explanation can be read to its end: whole, or scrolled with PgDn (the key line says so)."""
+    box = app.query_one("#words-box")
+    words = app.query_one("#words")
+    assert app.query_one("#row").display, "the selected row's breakdown stays on screen"
+    assert box.region.height >= 3 and words.region.right <= 80
+    wrapped = words.content.wrap(Console(width=80), words.region.width)
+    assert all(cell_len(str(x)) <= words.region.width for x in wrapped)
+    more = box.max_scroll_y > 0
+    assert ("PgDn" in shown(app, "#keys")) == more, shown(app, "#keys")
+    if app.state.num_rows <= 2 and app.size.height >= 24:  # every row's gradient stays in the grid
+        assert shown(app, "#grid").count("∂L/∂z") == app.state.num_rows
+
+
+async def read_to_the_end(app: PlayApp, pilot) -> str:
+    """Page down through the explanation; the lines shown at the end, which hold its last line."""
+    box = app.query_one("#words-box")
+    for _ in range(20):
+        if box.scroll_y >= box.max_scroll_y:
+            break
+        await pilot.press("pagedown")
+        await pilot.pause()
+    assert box.scroll_y == box.max_scroll_y
+    wrapped = app.query_one("#words").content.wrap(Console(width=80), app.query_one("#words").region.width)
+    top = int(box.scroll_y)
+    return "\n".join(str(x) for x in wrapped[top : top + box.region.height])
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("exercise", ["article-exercise", "batch-mean", "uniform-prediction", "huge-logits"])
-def test_every_explanation_shows_whole_at_80_by_24(lang, exercise, tmp_path):
+def test_after_every_key_the_numbers_stay_and_the_explanation_reads_to_its_end(lang, exercise, tmp_path):
     app = make_app(exercise, lang, save_dir=tmp_path)
 
     async def script(pilot):
-        for keys in (["m", "w", "g"], ["g"], ["s"], ["e"], ["minus"], ["l", "g"], ["r", "g"]):
+        for keys in (["m", "w", "g"], ["g"], ["s"], ["e"], ["minus"], ["l", "g"], ["n", "g"], ["u"], ["r"]):
             await pilot.press(*keys)
             await pilot.pause()
             fits(app)
-            words_fit(app)
+            readable(app)
+            end = await read_to_the_end(app, pilot)
+            words = app.query_one("#words")
+            last = str(words.content.wrap(Console(width=80), words.region.width)[-1])
+            assert last.strip() and last.strip() in end
 
     run(app, script)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_reviewed_weighted_smoothed_step_shows_whole_and_save_replaces_it(lang, tmp_path):
+def test_the_reviewed_weighted_smoothed_step_keeps_the_breakdown_and_save_replaces_it(lang, tmp_path):
     w = np.array([1, 2, 0.5])
     problem = make_problem(
         np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]), np.array([0, 2]), Options("mean", w, -100, 0.1)
@@ -411,21 +443,21 @@ def test_the_reviewed_weighted_smoothed_step_shows_whole_and_save_replaces_it(la
         await pilot.press("g")
         await pilot.pause()
         fits(app)
-        words_fit(app)
+        readable(app)
         text = shown(app, "#words").replace("\n", "" if lang == "zh" else " ")
         assert text.rstrip().endswith(".") or text.rstrip().endswith("。")
         assert ("The loss is" if lang == "en" else "现在的损失比它高") in text  # the last sentence, whole
+        end = await read_to_the_end(app, pilot)
+        assert ("above" if lang == "en" else "现在的损失比它高") in end.replace("\n", "" if lang == "zh" else " ")
         await pilot.press("s")
         await pilot.pause()
         words_fit(app)
         saved = shown(app, "#words")
         assert saved.startswith("Saved as an exercise" if lang == "en" else "已保存为练习")
         assert ("Step 1" if lang == "en" else "第 1 步") not in saved
-        await pilot.press("g", "right")  # after a step the explanation has the room; a move gives it back to the row
+        await pilot.press("g", "right")
         await pilot.pause()
-        words_fit(app)
-        assert app.query_one("#row").display and shown(app, "#words").startswith(
-            "Selected" if lang == "en" else "已选择"
-        )
+        readable(app)
+        assert shown(app, "#words").startswith("Selected" if lang == "en" else "已选择")
 
     run(app, script)

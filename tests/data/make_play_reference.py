@@ -55,7 +55,7 @@ def options() -> dict:
     """Smoothing on (0.1), class 0's weight to 2, reduction sum, lr 2, a nudge of row 1 class 0, one step."""
     z = [row[:] for row in ARTICLE]
     z[0][0] = z[0][0] + 0.1
-    keys = ["m", "w", "r", "greater_than_sign", "plus", "g"]
+    keys = ["m", "w", "n", "greater_than_sign", "plus", "g"]
     step = loss_and_step(z, [0, 1], 2.0, weight=[2.0, 1.0], smoothing=0.1, reduction="sum")
     return {"name": "article-options", "exercise": "article-exercise", "keys": keys, "labels": [0, 1]} | step
 

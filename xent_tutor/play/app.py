@@ -23,7 +23,7 @@ from .words import sentences
 
 TICK = 0.12  # seconds between steps while G runs
 STILL = 1e-10  # G stops when a step changes the loss by less than this
-GRID_GRAD_LINES = 19  # the other panels' lines: the grid shows each row's gradient when 2N + this fit
+MIN_WORDS = 3  # lines the explanation keeps: panels give way below this, above it the explanation scrolls
 
 
 def lines(text: Text, width: int) -> int:
@@ -80,7 +80,10 @@ class PlayApp(App[str | None]):
         Binding("l", "label", show=False),
         Binding("w", "weight", show=False),
         Binding("m", "smoothing", show=False),
-        Binding("r", "reduction", show=False),
+        Binding("n", "reduction", show=False),
+        Binding("r", "reset", show=False),
+        Binding("u", "undo", show=False),
+        Binding("p", "predict", show=False),
         Binding("g", "train", show=False),
         Binding("G", "run", show=False),
         Binding("escape", "stop", show=False),
@@ -120,7 +123,12 @@ class PlayApp(App[str | None]):
         self.call_after_refresh(self.refresh_panels)  # the grid and the Chinese line breaks follow the width
 
     def refresh_panels(self) -> None:
-        """Redraw every panel from the state; the explanation shows whole, so panels make room for it."""
+        """Redraw every panel from the state.
+
+        The numbers stay on screen after every key: the selected row's breakdown always (unless the
+        keys are shown), every row's ∂L/∂z in the grid while the explanation keeps MIN_WORDS lines;
+        a longer explanation scrolls (PgUp/PgDn) and the key line says so.
+        """
         s, lang = self.state, self.lang
         width, height = self.size.width, self.size.height
         self.query_one("#status", Static).update(view.status(s, lang))
@@ -128,7 +136,7 @@ class PlayApp(App[str | None]):
         body = view.help_text(lang) if self.showing_help else view.words(said, lang, width - 1)
         row, loss = view.row_panel(s, lang, width=width), view.loss_panel(s, lang)
         show_row = not self.showing_help
-        grads = height >= 2 * s.num_rows + GRID_GRAD_LINES
+        grads = True
         grid = view.grid(s, lang, width=width, grads=grads)
 
         def room() -> int:  # lines left for the explanation: status, grid, margins, keys and the panels shown
@@ -137,11 +145,14 @@ class PlayApp(App[str | None]):
             return height - used
 
         need = lines(body, width - 1)
-        if need > room() and grads:  # first the grid's gradient lines (the row panel shows the selected row's)
-            grads = False
+        if room() < MIN_WORDS and show_row:  # first p's bar line: its numbers are on the line above
+            row = view.row_panel(s, lang, width=width, bars=False)
+        if room() < MIN_WORDS or (self.showing_help and need > room()):
+            grads = False  # the row panel still shows the selected row's gradient
             grid = view.grid(s, lang, width=width, grads=False)
-        if need > room():
+        if room() < MIN_WORDS:  # a very short terminal: the explanation before the breakdown
             show_row = False
+        more = need > room()
         widget = self.query_one("#grid", LogitGrid)
         widget.columns, widget.rows_y = grid.columns, grid.rows_y
         widget.update(grid.text)
@@ -150,7 +161,7 @@ class PlayApp(App[str | None]):
         self.query_one("#row", Static).display = show_row
         self.query_one("#loss", Static).display = not self.showing_help
         self.query_one("#words", Static).update(body)
-        self.query_one("#keys", Static).update(view.keys_line(lang, self.timer is not None))
+        self.query_one("#keys", Static).update(view.keys_line(lang, self.timer is not None, more, s.predicting))
 
     def _did(self, extra: list[str] | None = None, alone: bool = False) -> None:
         """Redraw after a key; `alone`: the extra sentences replace the explanation of the last change."""
@@ -171,10 +182,29 @@ class PlayApp(App[str | None]):
     def _selected(self) -> None:
         # A short line, so that the selected row's panel has room (the last change's explanation may be long).
         cell = t("play.cell", self.lang, row=self.state.row + 1, col=self.state.col)
-        self._did([t("play.selected", self.lang, cell=cell)], alone=True)
+        key = "play.predict_selected" if self.state.predicting else "play.selected"
+        self._did([t(key, self.lang, cell=cell)], alone=True)
 
     def action_nudge(self, sign: int) -> None:
-        self.state.nudge(sign)
+        if self.state.predicting:  # + or − answers the prediction question instead of nudging
+            self.state.predict(sign)
+        else:
+            self.state.nudge(sign)
+        self._did()
+
+    def action_predict(self) -> None:
+        if self.timer is None:
+            self.state.start_prediction()
+            self._did()
+
+    def action_reset(self) -> None:
+        self._halt()
+        self.state.reset()
+        self._did()
+
+    def action_undo(self) -> None:
+        self._halt()
+        self.state.undo()
         self._did()
 
     def action_step_size(self, d: int) -> None:
@@ -220,10 +250,16 @@ class PlayApp(App[str | None]):
             return
         self._did()
 
-    def action_stop(self, why: str | None = None) -> None:
+    def _halt(self) -> None:
+        """Stop G's steps, if running."""
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
+
+    def action_stop(self, why: str | None = None) -> None:
+        if self.state.predicting and self.timer is None:
+            self.state.cancel_prediction()
+        self._halt()
         self._did([why] if why else None)
 
     def action_save(self) -> None:

@@ -16,6 +16,8 @@ DEFAULT_SMOOTHING = 0.1
 MAX_ROWS = 4
 MAX_CLASSES = 5
 HISTORY = 500
+UNDO = 200  # changes `u` can take back
+SAME_MOVE = 1e-12  # relative: moves this close to the largest count as the largest (a two-class row ties)
 
 
 @dataclass
@@ -27,6 +29,32 @@ class Event:
     params: dict[str, object] = field(default_factory=dict)
     moved: np.ndarray | None = None  # logits after - before, for a gradient step
     grad: np.ndarray | None = None  # the gradient the step followed
+    prediction: Prediction | None = None  # the learner's prediction this step scored
+
+
+@dataclass
+class Prediction:
+    """Which logit the learner says the next gradient step moves most, and which way (+1 up, -1 down)."""
+
+    row: int
+    col: int
+    sign: int
+    right: bool | None = None  # once scored: logit and direction both right
+    logit_right: bool | None = None  # once scored: one of the logits that moved most
+
+
+@dataclass
+class _Snapshot:
+    """Everything a change can alter, so `u` can put it back."""
+
+    logits: np.ndarray
+    labels: np.ndarray
+    weight: np.ndarray | None
+    smoothing: float
+    reduction: str
+    steps_taken: int
+    history: list[float]
+    kind: str
 
 
 class PlayState:
@@ -52,6 +80,12 @@ class PlayState:
         self.event: Event | None = None
         self.result = self._compute()
         self.history: list[float] = [float(self.result.loss)]
+        self.undo_stack: list[_Snapshot] = []
+        self.start = self._snapshot("start")
+        self.predicting = False  # `p` pressed: + or − on a logit records the prediction instead of nudging
+        self.prediction: Prediction | None = None
+        self.predictions = 0
+        self.predictions_right = 0
 
     @property
     def num_rows(self) -> int:
@@ -96,6 +130,21 @@ class PlayState:
     def _compute(self) -> Result:
         return explain(self.problem(), None)
 
+    def _snapshot(self, kind: str) -> _Snapshot:
+        w = None if self.weight is None else self.weight.copy()
+        return _Snapshot(self.logits.copy(), self.labels.copy(), w, self.smoothing, self.reduction,
+                         self.steps_taken, list(self.history), kind)  # fmt: skip
+
+    def _restore(self, snap: _Snapshot) -> None:
+        self.logits, self.labels = snap.logits.copy(), snap.labels.copy()
+        self.weight = None if snap.weight is None else snap.weight.copy()
+        self.smoothing, self.reduction, self.steps_taken = snap.smoothing, snap.reduction, snap.steps_taken
+
+    def _remember(self, kind: str) -> None:
+        """Keep the state before a change, for `u`."""
+        self.undo_stack.append(self._snapshot(kind))
+        del self.undo_stack[:-UNDO]
+
     def _changed(self, kind: str, before: Result, **params: object) -> None:
         self.result = self._compute()
         self.history.append(float(self.result.loss))
@@ -115,6 +164,7 @@ class PlayState:
     # Changes
     def nudge(self, sign: int) -> None:
         """Move the selected logit up (+1) or down (-1) by the step."""
+        self._remember("nudge")
         before = self.result
         old = float(self.logits[self.row, self.col])
         self.logits[self.row, self.col] = old + sign * self.step
@@ -122,6 +172,7 @@ class PlayState:
 
     def cycle_label(self) -> None:
         """The selected row's label becomes the next class (then the ignore index, when it is no class)."""
+        self._remember("label")
         before = self.result
         choices = list(range(self.num_classes))
         if not 0 <= self.ignore_index < self.num_classes:
@@ -133,6 +184,7 @@ class PlayState:
 
     def cycle_weight(self) -> None:
         """The selected class's weight takes the next of 1, 2, 0.5; all ones means no weights."""
+        self._remember("weight")
         before = self.result
         w = np.ones(self.num_classes) if self.weight is None else self.weight.copy()
         current = float(w[self.col])
@@ -143,12 +195,14 @@ class PlayState:
 
     def toggle_smoothing(self) -> None:
         """Label smoothing off, or on at the given ε (0.1 when none was given)."""
+        self._remember("smoothing")
         before = self.result
         self.smoothing = 0.0 if self.smoothing else self.smoothing_on
         self._changed("smoothing", before, eps=self.smoothing)
 
     def toggle_reduction(self) -> None:
         """mean <-> sum."""
+        self._remember("reduction")
         before = self.result
         self.reduction = "sum" if self.reduction == "mean" else "mean"
         self._changed("reduction", before, reduction=self.reduction)
@@ -169,9 +223,11 @@ class PlayState:
 
     def train_step(self) -> bool:
         """One gradient step z <- z - lr * dL/dz; False (and an event saying why) when there is none."""
+        self.predicting = False  # g before + or −: no prediction this time
         if not self.can_train():
             self.event = Event("no_step", self.result)
             return False
+        self._remember("train")
         before = self.result
         grad = self.grad.copy()
         old = self.logits.copy()
@@ -181,6 +237,57 @@ class PlayState:
         assert self.event is not None
         self.event.moved = self.logits - old
         self.event.grad = grad
+        if self.prediction is not None:
+            self.event.prediction = self._score(self.prediction, self.event.moved)
+            self.prediction = None
+        return True
+
+    # Predict, reset, undo
+    def start_prediction(self) -> None:
+        """`p`: the next + or − names the logit the next gradient step moves most, and which way."""
+        self.predicting = True
+        self.event = Event("predict_ask", self.result)
+
+    def cancel_prediction(self) -> None:
+        """Esc while predicting: no prediction."""
+        self.predicting = False
+        self.event = Event("predict_cancel", self.result)
+
+    def predict(self, sign: int) -> None:
+        """Record the prediction for the selected logit: +1 it will rise most, -1 it will fall most."""
+        self.predicting = False
+        self.prediction = Prediction(self.row, self.col, sign)
+        self.event = Event("predicted", self.result, {"row": self.row, "col": self.col, "sign": sign})
+
+    def _score(self, guess: Prediction, moved: np.ndarray) -> Prediction:
+        """Right when the named logit is one of those that moved most (ties count) and moved the named way."""
+        biggest = float(np.abs(moved).max())
+        mine = float(moved[guess.row, guess.col])
+        guess.logit_right = biggest > 0 and abs(abs(mine) - biggest) <= SAME_MOVE * biggest
+        guess.right = bool(guess.logit_right and np.sign(mine) == guess.sign)
+        self.predictions += 1
+        self.predictions_right += guess.right
+        return guess
+
+    def reset(self) -> None:
+        """`r`: the logits, labels and options the session started with (the loss history goes on; `u` undoes it)."""
+        self._remember("reset")
+        before = self.result
+        self._restore(self.start)
+        self.prediction = None
+        self._changed("reset", before)
+
+    def undo(self) -> bool:
+        """`u`: take back the last change (a nudge, label, weight, smoothing, reduction, step or reset)."""
+        if not self.undo_stack:
+            self.event = Event("undo_none", self.result)
+            return False
+        snap = self.undo_stack.pop()
+        before = self.result
+        self._restore(snap)
+        self.result = self._compute()
+        self.history = snap.history
+        self.event = Event("undo", before, {"what": snap.kind})
         return True
 
     def loss_floor(self) -> float:

@@ -98,8 +98,11 @@ def grid(state: PlayState, lang: str, precision: int = 4, width: int = 80, grads
     return Grid(text, columns, rows_y)
 
 
-def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80) -> Text:
-    """The selected row's stages: e^z (or e^(z−max)), p with bars, the target, the gradient, the formulas."""
+def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80, bars: bool = True) -> Text:
+    """The selected row's stages: e^z (or e^(z−max)), p with bars, the target, the gradient, the formulas.
+
+    Without `bars` (a short terminal), p's bar line is left out: the numbers above it stay.
+    """
     res = state.result
     tr = res.trace
     i, k = state.row, state.col
@@ -109,7 +112,7 @@ def row_panel(state: PlayState, lang: str, precision: int = 4, width: int = 80) 
     lines = [
         (exp_name, _nums(exp[i], precision), "Σ = " + f(exp_sum[i])),
         ("p = e / Σ", _nums(tr.probs[i], precision), "Σ p = " + f(tr.probs[i].sum())),
-        ("", None, ""),
+        *([("", None, "")] if bars else []),
         ("t", _nums(tr.target[i], precision), ""),
         ("∂L/∂z", _nums(tr.grad[i], precision), ""),
     ]
@@ -173,11 +176,26 @@ def _formulas(state: PlayState, lang: str, f) -> str:
     d = f(res.denominator)
     if state.weight is None:
         second = t("play.grad_formula", lang, cell=cell, p=f(tr.probs[i, k]), t=f(tr.target[i, k]), d=d, g=f(g))
+        third = t("play.grad_terms", lang, d=d, why=denominator_why(state, lang))
     else:
         a = tr.target[i] * state.weight
         second = t("play.grad_formula_weighted", lang, cell=cell, A=f(a.sum()), p=f(tr.probs[i, k]), wt=f(a[k]),
                    d=d, g=f(g))  # fmt: skip
-    return first + "\n" + second
+        third = t("play.grad_terms_weighted", lang, row=i + 1, col=k, A=f(a.sum()), w=f"{state.weight[k]:g}",
+                  t=f(tr.target[i, k]), d=d, why=denominator_why(state, lang))  # fmt: skip
+    return first + "\n" + second + "\n" + third
+
+
+def denominator_why(state: PlayState, lang: str) -> str:
+    """What D is for these options, in words with its numbers."""
+    res = state.result
+    if state.reduction == "sum":
+        return t("play.d_sum", lang)
+    if state.weight is not None:
+        return t("play.d_weights", lang)
+    if res.live != state.num_rows:
+        return t("play.d_live", lang, n=res.live)
+    return t("play.d_mean", lang, n=state.num_rows)
 
 
 def loss_panel(state: PlayState, lang: str, precision: int = 4) -> Text:
@@ -226,9 +244,12 @@ def words(lines: list[str], lang: str, width: int = 80) -> Text:
     return Text("\n".join(text[a:b].rstrip() for a, b in itertools.pairwise(cuts)))
 
 
-def keys_line(lang: str, running: bool) -> Text:
-    """The one-line key reminder at the bottom."""
-    return Text(t("play.keys_running" if running else "play.keys_short", lang), style="reverse")
+def keys_line(lang: str, running: bool, more: bool = False, predicting: bool = False) -> Text:
+    """The one-line key reminder at the bottom: while training, while predicting, or with more to read."""
+    key = "play.keys_running" if running else "play.keys_predict" if predicting else "play.keys_short"
+    if more and not running:
+        key = "play.keys_more"
+    return Text(t(key, lang), style="reverse")
 
 
 def help_text(lang: str) -> Text:

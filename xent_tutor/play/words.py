@@ -27,6 +27,20 @@ def sentences(state: PlayState, lang: str, precision: int = 4) -> list[str]:
         out.append(t("play.step_size", lang, step=ev.params["step"]))
     elif ev.kind == "rate":
         out.append(t("play.rate", lang, lr=ev.params["lr"]))
+    elif ev.kind == "predict_ask":
+        return [t("play.predict_ask", lang, lr=f"{state.lr:g}", cell=cell_name(state.row, state.col, lang))]
+    elif ev.kind == "predict_cancel":
+        out.append(t("play.predict_cancel", lang))
+    elif ev.kind == "predicted":
+        way = "up" if ev.params["sign"] > 0 else "down"
+        return [t("play.predicted_" + way, lang, cell=cell_name(ev.params["row"], ev.params["col"], lang))]
+    elif ev.kind == "undo_none":
+        out.append(t("play.undo_none", lang))
+    elif ev.kind in ("undo", "reset"):
+        assert ev.before is not None
+        out.append(t("play.undo", lang, what=t("play.undo_what." + str(ev.params["what"]), lang))
+                   if ev.kind == "undo" else t("play.reset", lang))  # fmt: skip
+        out.append(loss_change(float(ev.before.loss), state.loss, lang, f))
     else:
         out += _changed(state, ev, lang, f)
     if ev is not None and ev.kind in ("train", "smoothing"):
@@ -105,6 +119,8 @@ def _slope(ev: Event, lang: str, f) -> str:
 def _trained(state: PlayState, ev: Event, lang: str, f) -> list[str]:
     assert ev.before is not None and ev.moved is not None and ev.grad is not None
     out = [t("play.trained", lang, n=ev.params["number"], lr=f"{ev.params['lr']:g}")]
+    if ev.prediction is not None:
+        out.append(_scored(state, ev, lang, f))
     before, after = float(ev.before.loss), state.loss
     out.append(loss_change(before, after, lang, f))
     weighted = state.weight is not None
@@ -127,6 +143,22 @@ def _trained(state: PlayState, ev: Event, lang: str, f) -> list[str]:
     if after > before:
         out.append(t("play.overshot", lang, lr=f"{ev.params['lr']:g}"))
     return out
+
+
+def _scored(state: PlayState, ev: Event, lang: str, f) -> str:
+    """The prediction made with `p`, against the step just taken."""
+    assert ev.prediction is not None and ev.moved is not None and ev.grad is not None
+    guess = ev.prediction
+    mine = float(ev.moved[guess.row, guess.col])
+    r, c = (int(i) for i in np.unravel_index(np.argmax(np.abs(ev.moved)), ev.moved.shape))
+    common = {"cell": cell_name(guess.row, guess.col, lang), "mine": _signed(mine, f),
+              "right": state.predictions_right, "n": state.predictions}  # fmt: skip
+    if guess.right:
+        return t("play.predict_right", lang, **common)
+    if guess.logit_right:
+        return t("play.predict_wrong_way", lang, g=f(float(ev.grad[guess.row, guess.col])), **common)
+    return t("play.predict_wrong", lang, best=cell_name(r, c, lang), delta=_signed(float(ev.moved[r, c]), f),
+             g=f(abs(float(ev.grad[r, c]))), **common)  # fmt: skip
 
 
 def _signed(x: float, f) -> str:
