@@ -35,7 +35,7 @@ def test_the_hand_numbers_are_what_the_sentences_use():
       f"Your prediction was right: row 1 class 1 moved most, −{MOVE1:.4f}, the way you said (right so far: 1 of 1)."),
      ("zh", "先预测再走一步：下一步梯度下降（lr = 1）会让哪个 logit 变化最大，往哪个方向？",
       "你的预测：下一步中第 1 行类别 1 变化最大，方向向下。按 g 走这一步看看。",
-      f"预测正确：第 1 行类别 1 变化最大，为 −{MOVE1:.4f}，方向和你说的一样（目前答对 1/1）。")],
+      f"预测正确：第 1 行类别 1 变化最大，为 −{MOVE1:.4f}，方向和你说的一样（目前 1 次中答对 1 次）。")],
 )  # fmt: skip
 def test_a_right_prediction_is_scored_right(lang, asked, recorded, scored):
     app = make_app(lang=lang)
@@ -88,7 +88,7 @@ def test_right_logit_wrong_way_says_why():
     "lang, said",
     [("en", f"Not this time: row 2 class 0 moved −{MOVE2:.4f}; the biggest move was row 1 class 0, +{MOVE1:.4f}, "
             f"where |∂L/∂z| = {MOVE1:.4f} was largest"),
-     ("zh", f"这次没猜中：第 2 行类别 0 变化了 −{MOVE2:.4f}；变化最大的是第 1 行类别 0，为 +{MOVE1:.4f}，"
+     ("zh", f"这次没猜中：第 2 行类别 0 变化了 −{MOVE2:.4f}；第 1 行类别 0 变化最大，为 +{MOVE1:.4f}，"
             f"那里的 |∂L/∂z| = {MOVE1:.4f} 最大")],
 )  # fmt: skip
 def test_a_wrong_logit_names_the_biggest_move(lang, said):
@@ -101,9 +101,9 @@ def test_a_wrong_logit_names_the_biggest_move(lang, said):
         assert said.replace(" ", "") in text.replace(" ", "")
         await pilot.press("p", "up", "plus", "g")  # a second prediction, row 1 class 0: the running score goes on
         await pilot.pause()
-        assert ("(right so far: 1 of 2)" if lang == "en" else "（目前答对 1/2）") in shown(app, "#words").replace(
-            "\n", "" if lang == "zh" else " "
-        )
+        assert ("(right so far: 1 of 2)" if lang == "en" else "（目前 2 次中答对 1 次）") in shown(
+            app, "#words"
+        ).replace("\n", "" if lang == "zh" else " ")
 
     run(app, script)
 
@@ -194,7 +194,7 @@ def test_weighted_gradient_formula_defines_a_w_and_d(lang):
             assert (f"A = Σ_c w_c·t_c over row 1 = {a:.4f}; w·t = w_1·t_1, with w_1 = 2; D = {d:.4f}: the mean "
                     "divides by the sum of the counted samples' weights w_y.") in row  # fmt: skip
         else:
-            assert (f"A = 第 1 行的 Σ_c w_c·t_c = {a:.4f}；w·t = w_1·t_1，其中 w_1 = 2；D = {d:.4f}：平均时除以"
+            assert (f"A = 第 1 行的 Σ_c w_c·t_c = {a:.4f}；w·t = w_1·t_1，其中 w_1 = 2；D = {d:.4f}，平均时除以"
                     "计入的样本的权重 w_y 之和。") in row.replace("： ", "：")  # fmt: skip
         fits(app)
 
