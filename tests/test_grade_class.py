@@ -312,3 +312,15 @@ def test_a_file_past_the_size_limit_is_refused_before_it_is_read(home, monkeypat
     (home / "long.csv").write_text("ana,article-exercise,0.6945\n" * 101)
     r = xent("grade", "long.csv")
     assert r.exit_code == 2 and "'long.csv' has more than 100 lines" in r.stderr
+
+
+def test_a_small_value_asks_its_own_decimals_and_the_message_says_how_many(home):
+    p = 1 / (1 + math.exp(6.0))  # confident-wrong: logits [6, 0], label 1
+    (home / "a.csv").write_text(
+        f"ana,confident-wrong,{p:.4f},p\nbo,confident-wrong,{p:.6f},p\ncy,confident-wrong,0.9\n"
+    )
+    rows = json.loads(xent("grade", "a.csv", "--format", "json").stdout)["rows"]
+    assert [(r["status"], r["kind"]) for r in rows] == [("wrong", "rounded"), ("right", None), ("wrong", None)]
+    assert rows[0]["message"] == f"{p:.4f} is {p:.6f} rounded to 4 decimals; 6 decimals are required."
+    loss = math.log(1 + math.exp(6.0))  # -ln p
+    assert rows[2]["message"] == f"no known mistake gives this number; the answer is {loss:.4f}"

@@ -176,7 +176,7 @@ class Grader:
         row.status = "wrong"
         row.kind = verdict.kind or ""  # a mistake, "rounded"/"cut" (right but under 4 decimals), or unrecognised
         row.message = q.describe(verdict, self.lang, "grade") or t(
-            "grade.no_diagnosis", self.lang, expected=q.n4(step.expected)
+            "grade.no_diagnosis", self.lang, expected=step.answer
         )
         return row
 
