@@ -79,6 +79,7 @@ class Grader:
         self.problems: dict[str, q.QuizProblem | XentError] = {}
         self.every_step: dict[str, list[q.Step]] = {}
         self.values: dict[str, float | XentError] = {}  # a class writes the same answers again and again
+        self.verdicts: dict[tuple[str, str, str], tuple] = {}  # and the same answer to the same step
 
     def value(self, answer: str) -> float:
         """The answer's value, each distinct text evaluated once; a plain number skips the calculator."""
@@ -160,25 +161,26 @@ class Grader:
             row.status = "blank"
             row.message = t("grade.blank", self.lang)
             return row
-        row.status = "unreadable"
-        text = answer_text(answer, sheet.decimal_comma)
+        key = (ref, stage, answer_text(answer, sheet.decimal_comma))
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.verdicts[key] = self._verdict(*key)
+        row.status, row.kind, row.message, row.value, row.expected = found
+        return row
+
+    def _verdict(self, ref: str, stage: str, text: str) -> tuple[str, str, str, float | None, float | None]:
+        """(status, kind, message, value, expected) of one answer text to one step."""
         try:
             step = self.step(ref, stage)
             value = self.value(text)
-        except XentError as e:
-            row.message = message(XentError(e.key, None, **e.params), self.lang)  # the row, not an option, is wrong
-            return row
+        except XentError as e:  # the row, not an option, is wrong
+            return "unreadable", "", message(XentError(e.key, None, **e.params), self.lang), None, None
         verdict = q.check(step, value, text)
-        row.value, row.expected = value, step.expected
         if verdict.correct:
-            row.status = "right"
-            return row
-        row.status = "wrong"
-        row.kind = verdict.kind or ""  # a mistake, "rounded"/"cut" (right but under 4 decimals), or unrecognised
-        row.message = q.describe(verdict, self.lang, "grade") or t(
-            "grade.no_diagnosis", self.lang, expected=step.answer
-        )
-        return row
+            return "right", "", "", value, step.expected
+        # A mistake, "rounded"/"cut"/"close" (right but short, or close), or unrecognised.
+        why = q.describe(verdict, self.lang, "grade") or t("grade.no_diagnosis", self.lang, expected=step.answer)
+        return "wrong", verdict.kind or "", why, value, step.expected
 
 
 def name_of(text: str) -> str:
