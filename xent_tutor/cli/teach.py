@@ -176,8 +176,8 @@ def grade(
 ) -> None:
     """Grade a class's answers in one run: one verdict per row, then a summary per student and exercise.
 
-    Columns are found by a header row (student, exercise, answer, stage, in any order; or 学生, 练习, 答案,
-    步骤), else taken in that order; the separator (comma, semicolon or tab) is detected. The exercise
+    Columns are found by a header row (student, exercise, answer, stage, in any order, in English or
+    Chinese), else taken in that order; the separator (comma, semicolon or tab) is detected. The exercise
     column holds an id, a file path, or seed:N:difficulty; the stage column (optional) is exp, row_sum,
     p_true, neg_log_p or loss (the default). A blank or unreadable answer scores 0.
 

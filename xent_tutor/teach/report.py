@@ -146,9 +146,9 @@ def write_table(out: TextIO, graded: list[Row], summary: Summary, rules: dict, l
             rows.append([printable(s.name, 40), f"{s.right}/{s.graded}", f"{100 * s.score:.0f}%", str(s.blank),
                          str(s.unreadable), f"{kind_label(kind, lang)} ×{n}" if kind else "—"])  # fmt: skip
             if s.roster is False:
-                rows[-1][0] += " " + t("grade.off_roster", lang)
+                rows[-1][0] = t("grade.off_roster", lang, name=rows[-1][0])
             elif s.roster and not s.graded:
-                rows[-1][0] += " " + t("grade.absent", lang)
+                rows[-1][0] = t("grade.absent", lang, name=rows[-1][0])
         cols = ("name", "score", "percent", "blank", "unreadable", "common")
         _table(out, [t(f"grade.col.{c}", lang) for c in cols], rows)
     out.write("\n" + rule_line(rules, lang) + "\n")
