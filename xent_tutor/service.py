@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from .engine.core import Options, Problem, Result, explain, make_problem
 from .errors import XentError
+
+if TYPE_CHECKING:
+    from .lesson.layout import Lesson
 
 DEFAULT_EXERCISE = "article-exercise"
 
@@ -87,3 +90,37 @@ def run_explain(
     """The whole explain pipeline: inputs -> problem -> result."""
     problem = build_problem(req, stdin)
     return explain(problem, rows, argmax=argmax, top=top, threads=threads, progress=progress)
+
+
+def class_budget(width: int, precision: int) -> int:
+    """How many class columns fit beside the row, label and sum columns."""
+    column = max(precision + 5, 9) + 2
+    return max(3, (width - 24) // column)
+
+
+def lesson_for(
+    result: Result,
+    lang: str,
+    width: int,
+    *,
+    precision: int = 4,
+    grad: bool = False,
+    pictures: bool = True,
+    brief: bool = False,
+    quiet: bool = False,
+    summary: Any = None,
+) -> Lesson:
+    """The lesson `xent explain` and `Explanation.show()` print: stages, asides, notes, the batch summary."""
+    from .lesson.layout import build, summary_sections
+    from .lesson.text import t
+
+    budget = class_budget(width, precision)
+    lesson = build(result, precision, lang, budget, grad=grad, pictures=pictures, asides=not brief)
+    p = result.problem
+    if p.class_dim != 1 and len(p.logits_shape) > 1:
+        lesson.notes.insert(0, t("class_dim_note", lang, dim=p.class_dim))
+    if quiet:
+        lesson.notes.clear()
+    if summary is not None:
+        lesson.sections += summary_sections(result, summary, lang, precision)
+    return lesson

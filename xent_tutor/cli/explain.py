@@ -179,17 +179,11 @@ def explain(
             full_grad = gradient(result)
         write_json(result, sys.stdout, summary, grad=grad, full_grad=full_grad)
     else:
-        from ..lesson.layout import build, summary_sections
+        from ..service import lesson_for
 
         console = make_console(width, no_color, record=export is not None)
-        budget = _class_budget(console.width, precision)
-        lesson = build(result, precision, lang, budget, grad=grad, pictures=fmt == "table", asides=not brief)
-        if class_dim != 1 and len(result.problem.logits_shape) > 1:
-            lesson.notes.insert(0, msg("class_dim_note", lang, dim=class_dim))
-        if quiet:
-            lesson.notes.clear()
-        if summary is not None:
-            lesson.sections += summary_sections(result, summary, lang, precision)
+        lesson = lesson_for(result, lang, console.width, precision=precision, grad=grad, pictures=fmt == "table",
+                            brief=brief, quiet=quiet, summary=summary)  # fmt: skip
         if fmt == "markdown":
             from ..lesson.render import render_markdown
 
@@ -257,9 +251,3 @@ def _warn_notes(result: Any, lang: str) -> None:
 
     for n in result.notes:
         sys.stderr.write(msg("note_prefix", lang) + note(n.key, n.params, lang) + "\n")
-
-
-def _class_budget(width: int, precision: int) -> int:
-    """How many class columns fit beside the row, label and sum columns."""
-    column = max(precision + 5, 9) + 2
-    return max(3, (width - 24) // column)

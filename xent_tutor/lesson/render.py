@@ -21,6 +21,11 @@ ASIDE = "▸ "  # marks an aside: an idea behind the stage, with this problem's 
 
 def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
     """Print the lesson as titled Rich tables, in one write."""
+    console.print(rich_group(lesson, header))
+
+
+def rich_group(lesson: Lesson, header: bool = True) -> Any:
+    """The lesson as one Rich renderable: titled tables, formula lines, asides and notes."""
     from rich import box
     from rich.console import Group
     from rich.rule import Rule
@@ -51,7 +56,7 @@ def render_rich(lesson: Lesson, console: Console, header: bool = True) -> None:
         parts += [Text(ASIDE + text) for text in s.asides]
     for n in lesson.notes:
         parts += [Text(""), Text("! " + n, style="yellow")]
-    console.print(Group(*parts))
+    return Group(*parts)
 
 
 def _cell(c, text_cls):

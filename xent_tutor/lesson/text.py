@@ -112,10 +112,12 @@ def either(items: list | tuple, lang: str = DEFAULT_LANG) -> str:
     return t("list.or", lang, rest=t("list.sep", lang).join(items[:-1]), last=items[-1])
 
 
-def message(err: XentError, lang: str = DEFAULT_LANG) -> str:
-    """The one line describing an error: which option, what is wrong, where."""
+def message(err: XentError, lang: str = DEFAULT_LANG, style: str = "cli") -> str:
+    """The one line describing an error: which option (or, in the "python" style, argument), what is wrong, where."""
     if err.where and err.where.startswith("$"):  # an environment variable: named as it is spelled
         where = t("err.env", lang, name=err.where[1:])
+    elif err.where and style == "python":
+        where = t("err.arg", lang, name=err.where)
     else:
         where = t("err.where", lang, opt="--" + err.where.replace("_", "-")) if err.where else ""
     return where + t(err.key, lang, **_params(err.params, lang))
