@@ -31,20 +31,27 @@ class ExplainRequest:
     max_input: int = 256 << 20  # bytes of text read from a file or stdin at most
 
 
-def problem_from_exercise(exercise_id: str, overrides: dict | None = None) -> Problem:
-    """A stored exercise as a Problem; `overrides` replaces its options."""
+def problem_from_exercise(exercise_id: str, overrides: dict | None = None, labels: np.ndarray | None = None) -> Problem:
+    """A stored exercise as a Problem; `overrides` replaces its options, `labels` its labels."""
     from .practice.exercises import get
 
     ex = get(exercise_id)
     options = Options.from_dict({**ex.options, **(overrides or {})})
-    return make_problem(np.asarray(ex.logits), np.asarray(ex.labels), options)
+    return make_problem(np.asarray(ex.logits), np.asarray(ex.labels) if labels is None else labels, options)
+
+
+def borrowed_logits(req: ExplainRequest) -> str | None:
+    """The exercise whose logits --labels is applied to, when --labels comes without --logits."""
+    if req.logits is None and req.labels is not None:
+        return DEFAULT_EXERCISE if req.exercise is None else req.exercise
+    return None
 
 
 def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
     """Read every array option (at most one from stdin) and validate the whole problem."""
-    if req.exercise is not None and (req.logits is not None or req.labels is not None):
+    if req.exercise is not None and req.logits is not None:
         raise XentError("exercise_and_input", "exercise")
-    if req.logits is None and req.labels is None:
+    if req.logits is None:
         overrides: dict = {}
         if req.reduction != "mean":
             overrides["reduction"] = req.reduction
@@ -52,11 +59,19 @@ def build_problem(req: ExplainRequest, stdin: BinaryIO | None) -> Problem:
             overrides["label_smoothing"] = req.label_smoothing
         if req.ignore_index != -100:
             overrides["ignore_index"] = req.ignore_index
+        used: dict[str, str] = {}
+        labels = None if req.labels is None else _read("labels", req.labels, stdin, used, req.max_input)
         if req.weight is not None:
-            overrides["weight"] = _read("weight", req.weight, stdin, {}, req.max_input)
-        return problem_from_exercise(DEFAULT_EXERCISE if req.exercise is None else req.exercise, overrides)
-    if req.logits is None or req.labels is None:
-        raise XentError("missing_labels", "labels" if req.labels is None else "logits")
+            overrides["weight"] = _read("weight", req.weight, stdin, used, req.max_input)
+        source = DEFAULT_EXERCISE if req.exercise is None else req.exercise
+        try:
+            return problem_from_exercise(source, overrides, labels)
+        except XentError as e:
+            if labels is not None and e.where == "labels":
+                e.params["borrowed"] = source
+            raise
+    if req.labels is None:
+        raise XentError("missing_labels", "labels")
     used: dict[str, str] = {}
     logits = _read("logits", req.logits, stdin, used, req.max_input)
     labels = _read("labels", req.labels, stdin, used, req.max_input)

@@ -85,7 +85,7 @@ def explain(
     \b
     Example: xent explain --logits '[[2.0, 0.5, -1.0]]' --labels '[0]' --label-smoothing 0.1
     """
-    from ..service import ExplainRequest, run_explain
+    from ..service import ExplainRequest, borrowed_logits, run_explain
 
     set_lang(lang)
     use_exercises(folders)
@@ -158,7 +158,11 @@ def explain(
         from ..engine.core import summarize
 
         summary = summarize(result, top)
+    borrowed = borrowed_logits(req)
+    borrowed_line = borrowed and msg("borrowed_logits", lang, id=borrowed, shape=_shape(result.problem.logits_shape))
     if fmt in ("value", "json") and not quiet:
+        if borrowed_line:
+            sys.stderr.write(msg("note_prefix", lang) + borrowed_line + "\n")
         _warn_notes(result, lang)
     if grad and result.problem.options.reduction == "none" and not quiet:
         sys.stderr.write(msg("note_prefix", lang) + msg("grad_none", lang) + "\n")
@@ -184,6 +188,8 @@ def explain(
         console = make_console(width, no_color, record=export is not None)
         lesson = lesson_for(result, lang, console.width, precision=precision, grad=grad, pictures=fmt == "table",
                             brief=brief, quiet=quiet, summary=summary)  # fmt: skip
+        if borrowed_line and not quiet:
+            lesson.notes.insert(0, borrowed_line)
         if fmt == "markdown":
             from ..lesson.render import render_markdown
 
@@ -251,3 +257,7 @@ def _warn_notes(result: Any, lang: str) -> None:
 
     for n in result.notes:
         sys.stderr.write(msg("note_prefix", lang) + note(n.key, n.params, lang) + "\n")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

@@ -120,7 +120,10 @@ def message(err: XentError, lang: str = DEFAULT_LANG, style: str = "cli") -> str
         where = t("err.arg", lang, name=err.where)
     else:
         where = t("err.where", lang, opt="--" + err.where.replace("_", "-")) if err.where else ""
-    return where + t(err.key, lang, **_params(err.params, lang))
+    said = where + t(err.key, lang, **_params(err.params, lang))
+    if err.params.get("borrowed"):  # --labels without --logits: say whose logits the labels were checked against
+        said += t("err.borrowed", lang, id=printable(str(err.params["borrowed"])))
+    return said
 
 
 def note(key: str, params: dict[str, object], lang: str = DEFAULT_LANG) -> str:
