@@ -121,7 +121,7 @@ def test_stages_and_notes():
     e = xent_tutor.explain([[0.0, float("-inf"), 1.0]], [1])
     assert e.stages["probs"].shape == (1, 3) and e.stages["probs"][0, 1] == 0.0
     assert e.loss == float("inf") and any("inf" in n for n in e.notes)
-    assert xent_tutor.explain(*ARTICLE).notes == []
+    assert xent_tutor.explain([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], [0, 2]).notes == []
 
 
 def test_chinese():

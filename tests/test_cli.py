@@ -47,7 +47,10 @@ def test_explicit_input_matches_default():
 def test_value_format_is_full_precision():
     r = xent("explain", *ARTICLE, "--format", "value")
     assert r.stdout == "0.6945089706917403\n"
-    assert r.stderr == ""
+    # 0.6945 is 0.2% above ln 2: the loss doctor's one note, and nothing else
+    assert r.stderr.startswith("xent: note: The mean loss per sample, 0.6945, is within 1% of ln 2 = 0.6931")
+    assert r.stderr.count("\n") == 1
+    assert xent("explain", *ARTICLE, "--format", "value", "-q").stderr == ""
 
 
 def test_precision_changes_only_display():

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import XentError
 from .batch import Kept, batch_loss, compute_dtype, smoothed
+from .doctor import examine
 from .options import Options
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -24,6 +25,7 @@ class Problem:
     logits_shape: tuple[int, ...]  # as given: (C,), (N, C) or (N, C, d1, ..., dK)
     sample_shape: tuple[int, ...]  # shape of the per-sample loss: (), (N,) or (N, d1, ..., dK)
     class_dim: int = 1  # where the user's logits keep the classes
+    float_labels: bool = False  # class indices given as whole-number floats (PyTorch wants them as integers)
 
     @property
     def soft(self) -> bool:
@@ -123,9 +125,9 @@ def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None
         return _soft_problem(z, t, options, c, class_dim)
     sample_shape = (z.shape[0], *z.shape[2:]) if batched else ()
     if t.shape != sample_shape:
-        _shape_error(z.shape, t.shape, sample_shape)
+        _shape_error(z.shape, t.shape, sample_shape, t)
     labels = _check_labels(t, c, options.ignore_index, sample_shape)
-    return Problem(_samples(z), labels.reshape(-1), options, z.shape, sample_shape, class_dim)
+    return Problem(_samples(z), labels.reshape(-1), options, z.shape, sample_shape, class_dim, t.dtype.kind == "f")
 
 
 class Positions:
@@ -195,7 +197,13 @@ def _check_options(o: Options) -> Options:
     return Options(o.reduction, w, int(o.ignore_index), eps)
 
 
-def _shape_error(zshape: tuple[int, ...], tshape: tuple[int, ...], want: tuple[int, ...]) -> None:
+def _shape_error(zshape: tuple[int, ...], tshape: tuple[int, ...], want: tuple[int, ...], t: np.ndarray) -> None:
+    if len(zshape) >= 3 and tshape == zshape[:-1]:  # a language model's (N, T, V) with (N, T): classes last
+        raise XentError("target_shape_class_last", "labels", got=_shp(tshape), want=_shp(want), logits=_shp(zshape))
+    if len(tshape) == 2 and _one_hot(t):
+        indices = "[" + ", ".join(str(int(i)) for i in np.argmax(t[:4], axis=1)) + (", …]" if len(t) > 4 else "]")
+        want_text = f"({want[0]},)" if len(want) == 1 else _shp(want)
+        raise XentError("one_hot_shape", "labels", got=_shp(tshape), want=want_text, soft=_shp(zshape), idx=indices)
     if len(zshape) == 2 and len(tshape) == 1:
         raise XentError("labels_count", "labels", labels=tshape[0], rows=zshape[0])
     if len(zshape) == 1 and len(tshape) == 1:
@@ -203,6 +211,14 @@ def _shape_error(zshape: tuple[int, ...], tshape: tuple[int, ...], want: tuple[i
     if len(tshape) == len(zshape):
         raise XentError("soft_shape", "labels", got=_shp(tshape), want=_shp(zshape))
     raise XentError("target_shape", "labels", got=_shp(tshape), want=_shp(want), soft=_shp(zshape))
+
+
+def _one_hot(t: np.ndarray) -> bool:
+    """Rows of 0s with a single 1: class indices written out as one-hot vectors."""
+    if t.dtype.kind not in "iuf" or not t.size or t.size > 1 << 24:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.all((t == 0) | (t == 1)) and np.all(t.sum(axis=1) == 1))
 
 
 def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...]) -> np.ndarray:
@@ -288,6 +304,7 @@ def explain(
     top: int = 0,
     threads: int | None = None,
     progress=None,
+    doctor: bool = True,
 ) -> Result:
     """Compute the loss over the whole batch and the trace for the first `rows` samples.
 
@@ -296,24 +313,35 @@ def explain(
     """
     o = problem.options
     b = batch_loss(problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads, progress=progress)
-    with np.errstate(all="ignore"):
-        if o.reduction == "mean":
-            denominator = b.denominator
-            loss: float | np.ndarray = b.total / denominator if denominator else float("nan")
-        elif o.reduction == "sum":
-            denominator, loss = 1.0, b.total
-        else:
-            denominator = float("nan")
-            loss = b.losses.reshape(problem.sample_shape)
-            if not problem.sample_shape:
-                loss = float(loss)
+    denominator, loss = _reduce(b, o, problem.sample_shape)
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
     trace = _trace(problem, np.arange(k), b.losses, denominator)
     # Weights are >= 0, so a zero sum of the counted targets' weights means every one is 0.
     nan_ignored = (b.nan_ignored, b.nan_ignored_first)
     notes = _notes(problem, b.losses, live, b.total, nan_ignored, not problem.soft and b.denominator == 0)
+    if doctor:
+        found = examine(problem, loss, lambda z: _loss_on(problem, z), b.losses, b.denominator, live)
+        if any(key == "doctor_mostly_ignored" for key, _ in found):  # it says the same, with the counts
+            notes = tuple(n for n in notes if n.key != "some_ignored")
+        notes += tuple(Note(key, params) for key, params in found)
     return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept)
+
+
+def _reduce(b, o: Options, sample_shape: tuple[int, ...]) -> tuple[float, float | np.ndarray]:
+    """The mean's denominator (1 for sum, nan for none) and the reduced loss, as PyTorch reduces."""
+    with np.errstate(all="ignore"):
+        if o.reduction == "mean":
+            return b.denominator, (b.total / b.denominator if b.denominator else float("nan"))
+        if o.reduction == "sum":
+            return 1.0, b.total
+        loss = b.losses.reshape(sample_shape)
+        return float("nan"), (float(loss) if not sample_shape else loss)
+
+
+def _loss_on(problem: Problem, z: np.ndarray) -> float | np.ndarray:
+    """The loss of other (M, C) logits with this problem's target and options."""
+    return _reduce(batch_loss(z, problem.target, problem.options), problem.options, problem.sample_shape)[1]
 
 
 def _softmax(z: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -192,7 +192,8 @@ def build(
             section.title = f"{number}. {section.title}"
         if section.header and hidden and section.key != "bars":
             section.more = t("more_rows", lang, n=hidden)
-    notes = [note(n.key, n.params, lang) for n in result.notes]
+    # With the asides on, the ln C aside already says how the loss compares with a uniform guess.
+    notes = [note(n.key, n.params, lang) for n in result.notes if not (asides and n.key == "doctor_guess")]
     legend = t("legend_soft" if p.soft else "legend", lang, precision=precision)
     if cols is None or len(cols) < p.num_classes:
         legend += "\n" + t("columns_note", lang, classes=p.num_classes)
