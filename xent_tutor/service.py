@@ -127,7 +127,7 @@ def lesson_for(
 ) -> Lesson:
     """The lesson `xent explain` and `Explanation.show()` print: stages, asides, notes, the batch summary."""
     from .lesson.layout import build, summary_sections
-    from .lesson.text import t
+    from .lesson.text import t, variant
 
     budget = class_budget(width, precision)
     lesson = build(result, precision, lang, budget, grad=grad, pictures=pictures, asides=not brief)
@@ -137,5 +137,6 @@ def lesson_for(
     if quiet:
         lesson.notes.clear()
     if summary is not None:
-        lesson.sections += summary_sections(result, summary, lang, precision)
+        with variant("pos" if len(p.sample_shape) > 1 else ""):
+            lesson.sections += summary_sections(result, summary, lang, precision)
     return lesson

@@ -154,6 +154,9 @@ def explain(
     for option, value in asked.items():
         if fmt != "value" and min(value, n) > MAX_SHOWN:
             raise XentError("too_many_shown", option, value=min(value, n), samples=n, limit=MAX_SHOWN)
+    logits = math.prod(result.problem.logits_shape)
+    if fmt == "json" and grad and logits > MAX_GRAD_JSON:  # refused before any note is written
+        raise XentError("grad_json_too_big", "grad", logits=logits, limit=MAX_GRAD_JSON)
     if fmt != "value" and (top or (lesson_view and result.problem.num_samples > len(result.trace.rows))):
         from ..engine.core import summarize
 
@@ -174,9 +177,6 @@ def explain(
         from ..lesson.render import write_json
 
         full_grad = None
-        logits = math.prod(result.problem.logits_shape)
-        if grad and logits > MAX_GRAD_JSON:
-            raise XentError("grad_json_too_big", "grad", logits=logits, limit=MAX_GRAD_JSON)
         if grad:
             from ..engine.core import gradient
 

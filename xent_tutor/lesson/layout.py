@@ -10,7 +10,7 @@ import numpy as np
 from ..engine.core import Result, Summary
 from . import asides as aside
 from .claims import bars_why, grad_why, live_rows, select_why, target_why, weighted
-from .text import note, t
+from .text import note, t, variant
 
 MAX_TERMS = 8  # terms written out in the reduction formula before eliding
 BAR_WIDTH = 30
@@ -111,6 +111,14 @@ def build(
     asides: bool = False,
 ) -> Lesson:
     """The whole lesson for `result`, with at most `budget` class columns per table; `asides` adds the ideas."""
+    # K-dimensional input: every sentence speaks of positions, not rows or samples.
+    with variant("pos" if len(result.problem.sample_shape) > 1 else ""):
+        return _build(result, precision, lang, budget, grad=grad, pictures=pictures, asides=asides)
+
+
+def _build(
+    result: Result, precision: int, lang: str, budget: int, *, grad: bool, pictures: bool, asides: bool
+) -> Lesson:
     p = result.problem
     tr = result.trace
     cols = choose_columns(result, budget)
@@ -132,8 +140,10 @@ def build(
         return Section(t("stage." + key, lang), why, header, rows, key=key)
 
     labels = _label_texts(result, lang, f)
-    logits_why = t("stage.logits.why_soft" if p.soft else "stage.logits.why", lang)
-    sections.append(grid("logits", [logits_why], tr.logits, [(t("col.label", lang), labels)]))
+    logits_why = [t("stage.logits.why_soft" if p.soft else "stage.logits.why", lang)]
+    if len(p.sample_shape) > 1:
+        logits_why.insert(0, _kdim_why(p, lang))
+    sections.append(grid("logits", logits_why, tr.logits, [(t("col.label", lang), labels)]))
     sections[-1].asides = aside.logits(result, row_names, lang, f)
     row_max = [(t("col.max", lang), [f(x) for x in tr.row_max])]
     sections.append(grid("shift", [t("stage.shift.why", lang)], tr.shifted, row_max))
@@ -353,7 +363,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     tr = result.trace
     s = Section(t("stage.reduce", lang), [], key="reduce")
     if o.reduction == "none":
-        s.why.append(t("stage.reduce.none", lang))
+        s.why.append(t("stage.reduce.none", lang, shape=_shape(result.problem.sample_shape)))
         n = result.problem.num_samples
         if not p.sample_shape:  # unbatched: PyTorch returns a scalar, not a list of one
             s.lines.append(f(tr.loss[0]))
@@ -368,7 +378,7 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
         s.lines.append(t("loss_line", lang, value=f(result.loss)))
         return s
     if p.soft:
-        s.why.append(t("stage.reduce.mean_soft", lang))
+        s.why.append(t("stage.reduce.mean_soft", lang, m=result.problem.num_samples))
         denom = str(p.num_samples)
     elif o.weight is not None:
         s.why.append(t("stage.reduce.mean_weighted", lang))
@@ -385,11 +395,29 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
     return s
 
 
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _kdim_why(p, lang: str) -> str:
+    """Stage 1 for (N, C, d1, ...): the shape, where the classes are, how many positions, how each is named."""
+    n, dims = p.sample_shape[0], p.sample_shape[1:]
+    dim = p.class_dim if p.class_dim >= 0 else p.class_dim + len(p.logits_shape)
+    names = ", ".join(["n"] + [f"d{k}" for k in range(1, len(dims) + 1)])
+    shown = list(p.logits_shape)  # kept with the classes in dimension 1: put them back where the user had them
+    shown.insert(dim, shown.pop(1))
+    grid = t("stage.logits.kdim_dims", lang, dims=" × ".join(map(str, dims))) if len(dims) > 1 else ""
+    key = "stage.logits.kdim" if n > 1 else "stage.logits.kdim_one"
+    per = int(np.prod(dims))
+    return t(key, lang, shape=_shape(tuple(shown)), dim=dim, c=p.num_classes, n=n, per=per, dims=grid,
+             m=p.num_samples, naming=f"({names})")  # fmt: skip
+
+
 def _mean_why(result: Result, lang: str) -> str:
     """Plain mean: over the batch, or over the non-ignored samples when some are ignored."""
     n = result.live
     if n == result.problem.num_samples:
-        return t("stage.reduce.mean", lang)
+        return t("stage.reduce.mean", lang, m=n)
     if n == 0:
         return t("stage.reduce.mean_ignored_none", lang)
     return t("stage.reduce.mean_ignored_one" if n == 1 else "stage.reduce.mean_ignored", lang, n=n)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -54,9 +57,25 @@ def lang_in_args(args: list[str]) -> str | None:
     return None
 
 
+_VARIANT: ContextVar[str] = ContextVar("xent_variant", default="")
+
+
+@contextmanager
+def variant(name: str) -> Iterator[None]:
+    """Within the block, `t(key)` says `key@name` where the catalogue has it (e.g. "pos": positions, not rows)."""
+    token = _VARIANT.set(name)
+    try:
+        yield
+    finally:
+        _VARIANT.reset(token)
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
     """The text for `key` in `lang` (English when missing), with params filled in."""
     table = catalogue(lang)
+    chosen = _VARIANT.get()
+    if chosen and f"{key}@{chosen}" in catalogue(DEFAULT_LANG):
+        key = f"{key}@{chosen}"
     template = table.get(key) or catalogue(DEFAULT_LANG)[key]
     return template.format(**params) if params else template
 
