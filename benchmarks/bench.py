@@ -365,6 +365,7 @@ def section_startup(quick: bool, reps: int) -> None:
     runs = max(reps, 5 if quick else 21)
     for label, ours, theirs in (
         ("xent explain (article)", [*xent_command(), "explain"], [*floor, "show"]),
+        ("xent explain -f value", [*xent_command(), "explain", "-f", "value", "-q"], [*floor, "show"]),
         ("xent --version", [*xent_command(), "--version"], [*floor, "--version"]),
     ):
         report(label, paired(lambda o=ours: run(o), lambda t=theirs: run(t), runs), 28)
