@@ -249,7 +249,7 @@ def test_force_color_zero_means_not_forced():
 
 
 def test_warnings_in_chinese():
-    r = xent("explain", "--lang", "zh", "-f", "value", env={"COLUMNS": "abc"})
+    r = xent("explain", "--lang", "zh", "-f", "value", "-q", env={"COLUMNS": "abc"})  # -q: no loss-doctor note
     assert r.stderr == "xent：警告：环境变量 COLUMNS 的值 'abc' 无法使用，已忽略：不是列数\n"
 
 
