@@ -76,6 +76,15 @@ def _check_environment() -> None:
             sys.stderr.write(t("warn_prefix", lang) + printable(t(key, lang, **words)) + "\n")
 
 
+def say(text: str) -> None:
+    """A note or a message on stderr; when stderr is closed or full it goes unsaid and the exit code stands."""
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OutputError, OSError):
+        pass
+
+
 def message_of(e: XentError) -> str:
     from ..lesson.text import message
 

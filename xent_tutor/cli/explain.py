@@ -27,6 +27,7 @@ from .common import (
     current_lang,
     make_console,
     msg,
+    say,
     set_lang,
     use_exercises,
 )
@@ -165,10 +166,10 @@ def explain(
     borrowed_line = borrowed and msg("borrowed_logits", lang, id=borrowed, shape=_shape(result.problem.logits_shape))
     if fmt in ("value", "json") and not quiet:
         if borrowed_line:
-            sys.stderr.write(msg("note_prefix", lang) + borrowed_line + "\n")
+            say(msg("note_prefix", lang) + borrowed_line)
         _warn_notes(result, lang)
     if grad and result.problem.options.reduction == "none" and not quiet:
-        sys.stderr.write(msg("note_prefix", lang) + msg("grad_none", lang) + "\n")
+        say(msg("note_prefix", lang) + msg("grad_none", lang))
     if fmt == "value":
         from ..lesson.render import write_value
 
@@ -256,7 +257,7 @@ def _warn_notes(result: Any, lang: str) -> None:
     from ..lesson.text import note
 
     for n in result.notes:
-        sys.stderr.write(msg("note_prefix", lang) + note(n.key, n.params, lang) + "\n")
+        say(msg("note_prefix", lang) + note(n.key, n.params, lang))
 
 
 def _shape(shape: tuple[int, ...]) -> str:
