@@ -121,9 +121,10 @@ def set_lang(lang: str | None) -> None:
 
 
 def msg(key: str, lang: str, **params: Any) -> str:
-    from ..lesson.text import t
+    """A catalogue sentence; its text parameters (paths, ids, names) shown with control characters escaped."""
+    from ..lesson.text import printable, t
 
-    return t(key, lang, **params)
+    return t(key, lang, **{k: printable(v) if isinstance(v, str) else v for k, v in params.items()})
 
 
 def make_console(width: int | None, no_color: bool = False, record: bool = False) -> Any:

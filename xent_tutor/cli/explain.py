@@ -193,8 +193,9 @@ def explain(
             lesson.notes.insert(0, borrowed_line)
         if fmt == "markdown":
             from ..lesson.render import render_markdown
+            from ..lesson.text import printable_lines
 
-            sys.stdout.write(render_markdown(lesson))
+            sys.stdout.write(printable_lines(render_markdown(lesson)))
         else:
             from ..lesson.render import render_rich
 

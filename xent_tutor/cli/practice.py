@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import XentError
+from ..lesson.text import printable
 from .app import app
 from .common import (
     ExercisesOpt,
@@ -106,7 +107,7 @@ def quiz(
     if note == "path_done":
         console.print(msg("quiz.path_done_random", lang))
     elif note:
-        sys.stderr.write(msg("warn_prefix", lang) + note + "\n")
+        sys.stderr.write(msg("warn_prefix", lang) + printable(note) + "\n")
     raise typer.Exit(run_session(console, plan, path, lang))
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import XentError
+from ..lesson.text import printable, printable_lines
 from .app import app
 from .common import EXIT_USAGE, ExercisesOpt, LangOpt, current_lang, msg, set_lang, use_exercises
 from .practice import exercises_app
@@ -34,7 +35,7 @@ def exercises_check(
     bad = 0
     for name, problems in results:
         for problem in problems:
-            sys.stdout.write(problem.text(lang) + "\n")
+            sys.stdout.write(printable(problem.text(lang)) + "\n")
         if any(p.error for p in problems):
             bad += 1
         elif not problems:
@@ -118,7 +119,7 @@ def exercises_new(
     save(path, text, "output", force)
     sys.stderr.write(msg("new.written", lang, path=str(path), answer=f"{data['answer']:.4f}") + "\n")
     for note in found:  # e.g. one class (the loss is always 0), or your texts in one language only
-        sys.stderr.write(note.text(lang) + "\n")
+        sys.stderr.write(printable(note.text(lang)) + "\n")
 
 
 @exercises_app.command("migrate")
@@ -141,7 +142,7 @@ def exercises_migrate(
     for outcome in migrate_paths([Path(p) for p in paths]):
         sys.stdout.write(msg("migrate." + outcome.status, lang, file=outcome.path) + "\n")
         for problem in outcome.problems:
-            sys.stdout.write("  " + problem.text(lang) + "\n")
+            sys.stdout.write("  " + printable(problem.text(lang)) + "\n")
         kept += outcome.status == "kept"
     raise typer.Exit(EXIT_USAGE if kept else 0)
 
@@ -232,9 +233,10 @@ def grade(
         report.write_json(out, graded, summed, book, rules)
     else:
         report.write_table(out, graded, summed, rules, lang)
-    sys.stdout.write(out.getvalue())
+    # Names and answers from the file are data: never terminal codes (CSV cells are escaped one by one).
+    sys.stdout.write(out.getvalue() if fmt == "csv" else report.terminal_safe(out.getvalue(), fmt))
     for line in report.warnings(summed, repeats, rules, lang):
-        sys.stderr.write(msg("warn_prefix", lang) + line + "\n")
+        sys.stderr.write(msg("warn_prefix", lang) + printable(line) + "\n")
     if fmt != "table":
         sys.stderr.write(msg("prefix", lang) + report.counts_line(summed, lang) + "\n")
 
@@ -303,6 +305,7 @@ def worksheet(
     else:
         intro = msg("ws.intro_random", lang, count=count, difficulty=difficulty, seed=seed)
     sheet, answer_key = ws.render(items, fmt, lang, intro)
+    sheet, answer_key = printable_lines(sheet), printable_lines(answer_key)  # titles and paths are data
     for path, option in ((output, "output"), (key, "key")):
         if path is not None and Path(path).exists() and not force:
             raise XentError("file_exists", option, path=path)  # before writing either file

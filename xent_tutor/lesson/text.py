@@ -22,11 +22,27 @@ DEFAULT_LANG = "en"
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+# The same, but a line break (and a tab) kept: for text of several lines.
+UNSAFE_INLINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def escape_inline(chars: str) -> str:
+    """Control characters as their Python escapes: ESC as \\x1b, RLO as \\u202e."""
+    return chars.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
 def printable(text: str, limit: int | None = None) -> str:
     """User text made safe to show on one line: control characters as escapes, cut at `limit` chars."""
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return _UNSAFE.sub(lambda m: escape_inline(m.group()), text)
+
+
+def printable_lines(text: str) -> str:
+    """Text of several lines made safe for a terminal: line breaks and tabs kept, other controls escaped."""
+    return UNSAFE_INLINE.sub(lambda m: escape_inline(m.group()), text)
 
 
 @cache

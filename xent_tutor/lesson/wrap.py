@@ -13,7 +13,7 @@ from rich.containers import Lines
 from rich.measure import Measurement
 from rich.text import Text
 
-from .text import HAN
+from .text import HAN, UNSAFE_INLINE, escape_inline, printable_lines
 
 # Chinese text around formulas: ideographs, kana, CJK and full-width punctuation.
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’…—"
@@ -129,16 +129,38 @@ class Prose(Text):
         return Measurement(narrowest, widest)
 
 
+def safe_text(text: Text) -> Text:
+    """The same Text (styles kept) with every terminal control character shown as an escape, lines kept."""
+    found = list(UNSAFE_INLINE.finditer(text.plain))
+    if not found:
+        return text
+    out = text.copy()
+    for m in reversed(found):  # slicing keeps the spans of what is around each escape
+        out = out[: m.start()] + Text(escape_inline(m.group())) + out[m.end() :]
+    return out
+
+
 class Console(RichConsole):
-    """A Rich console on which every text with Chinese in it is wrapped as Chinese prose."""
+    """A Rich console on which every text with Chinese in it is wrapped as Chinese prose.
+
+    Text is data here: strings are never read as Rich markup, and control characters (an ESC from a
+    title, a C1 CSI, a bidi override) are shown as escapes, never sent to the terminal.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)  # no catalogue sentence uses markup; a title's [link=…] is text
+        super().__init__(*args, **kwargs)
 
     def render(self, renderable: Any, options: Any = None) -> Any:
         """Render as Rich does, with plain Text holding Chinese swapped for Prose."""
+        if isinstance(renderable, Text):
+            renderable = safe_text(renderable)
         if type(renderable) is Text and HAN.search(renderable.plain):
             renderable = Prose.of(renderable)
         return super().render(renderable, options)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         """Strings become Prose when they hold Chinese (so tables measure them right too)."""
-        rendered = super().render_str(text, **kwargs)
+        kwargs["markup"] = False
+        rendered = super().render_str(printable_lines(text), **kwargs)
         return Prose.of(rendered) if type(rendered) is Text and HAN.search(rendered.plain) else rendered

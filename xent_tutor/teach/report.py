@@ -10,7 +10,7 @@ from typing import TextIO
 
 from rich.cells import cell_len
 
-from ..lesson.text import printable, t
+from ..lesson.text import UNSAFE_INLINE, printable, printable_lines, t
 from .grade import STATUSES, Gradebook, Row, Summary, Tally
 
 CSV_COLUMNS = ("line", "student", "exercise", "stage", "answer", "status", "kind", "message", "value", "expected",
@@ -25,9 +25,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def cell(text: str) -> str:
     """A text cell a spreadsheet will not run: one starting like a formula gets a leading ' (OWASP's advice);
     a plain number such as -0.5 stays as it is, since a spreadsheet reads it as the number it is."""
+    text = printable(text)  # and no terminal codes: a cell is read on a terminal too
     if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def terminal_safe(text: str, fmt: str) -> str:
+    """Report text with no terminal codes: escaped in a table, \\u escapes (the same data) in JSON."""
+    if fmt == "json":
+        return UNSAFE_INLINE.sub(lambda m: "".join(f"\\u{ord(c):04x}" for c in m.group()), text)
+    return printable_lines(text)
 
 
 def _number(x: float | None) -> str:
