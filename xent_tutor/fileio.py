@@ -109,6 +109,14 @@ def check_name(path: str | os.PathLike[str], where: str | None, write: bool = Fa
     return Path(text)
 
 
+def is_folder(path: str | os.PathLike[str]) -> bool:
+    """True for a folder; False for anything else, a name too long or a loop included (the reader says why)."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def human(size: int) -> str:
     """A byte count as people read a limit: '1 MiB', '64 MiB', '512 KiB'."""
     if size >= MIB and size % MIB == 0:

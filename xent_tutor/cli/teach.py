@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import XentError
+from ..fileio import is_folder, may_write
 from ..lesson.text import printable, printable_lines
 from .app import app
 from .common import EXIT_USAGE, ExercisesOpt, LangOpt, current_lang, msg, set_lang, use_exercises
@@ -109,7 +110,7 @@ def exercises_new(
     data = build(ex_id, read_array(logits, "logits", stdin), read_array(labels, "labels", stdin), options,
                  title=title, teaches=teaches, hints=hint, lang=lang, difficulty=difficulty, order=order)  # fmt: skip
     path = Path(output or f"{ex_id}.json")
-    if path.is_dir() or (output or "").endswith(("/", os.sep)):  # "-o class/" names a folder, even a missing one
+    if is_folder(path) or (output or "").endswith(("/", os.sep)):  # "-o class/" names a folder, even a missing one
         path = path / f"{ex_id}.json"
     text = dumps(data)
     found = validate_text(text, str(path), path.stem)
@@ -294,7 +295,7 @@ def worksheet(
         raise XentError("ws_bad_count", "count", value=count, max=ws.MAX_COUNT)
     if seed < 0:
         raise XentError("ws_bad_seed", "seed", value=seed)
-    if output is not None and key is not None and Path(output).resolve() == Path(key).resolve():
+    if output is not None and key is not None and os.path.abspath(output) == os.path.abspath(key):
         raise XentError("ws_same_file", "key", path=key)
     refs = ws.problem_refs(exercise or [], count, difficulty, seed)
     if not refs:
@@ -307,8 +308,8 @@ def worksheet(
     sheet, answer_key = ws.render(items, fmt, lang, intro)
     sheet, answer_key = printable_lines(sheet), printable_lines(answer_key)  # titles and paths are data
     for path, option in ((output, "output"), (key, "key")):
-        if path is not None and Path(path).exists() and not force:
-            raise XentError("file_exists", option, path=path)  # before writing either file
+        if path is not None:
+            may_write(path, option, force)  # before writing either file
     if key is not None:
         save(Path(key), answer_key, "key", force)
     if output is not None:

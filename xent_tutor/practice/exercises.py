@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import XentError
+from ..fileio import LIMITS, is_folder, regular
 
 FORMAT_VERSION = 2
 MAX_BYTES = 1 << 20  # an exercise is a few kB
@@ -169,8 +170,6 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
 
 def read_bytes(path: Path) -> bytes:
     """An exercise file's bytes; ValueError('not_regular' or 'too_big') for what no exercise can be."""
-    from ..fileio import LIMITS, regular
-
     try:
         regular(path, None, "exercise")  # a FIFO would block, /dev/zero never end
     except XentError as e:
@@ -237,7 +236,7 @@ def _library(folders: tuple[Path, ...]) -> Library:
     found: dict[str, Exercise] = {}
     skipped: list[XentError] = []
     for folder in (exercise_dir(), *folders):
-        if folder != exercise_dir() and not folder.is_dir():
+        if folder != exercise_dir() and not is_folder(folder):
             skipped.append(XentError("no_exercise_folder", "exercises", path=str(folder)))
             continue
         for f in sorted(folder.glob("*.json")):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine.core import Options, explain, make_problem
 from ..errors import XentError
+from ..fileio import is_folder
 from ..lesson.text import message, t
 from ..practice.exercises import (
     MAX_BYTES,
@@ -257,7 +258,7 @@ def check_paths(paths: list[Path]) -> list[tuple[str, list[Problem]]]:
     """Each file (a folder: its .json files) with its problems, plus ids that clash with another file."""
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
+        if is_folder(p):
             inside = sorted(p.glob("*.json"))
             if not inside:
                 raise XentError("check.no_files", None, path=str(p))

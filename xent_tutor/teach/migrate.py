@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fileio import is_folder
 from ..practice.exercises import migrate, read_bytes
 from .check import Problem, validate_file, validate_text
 from .files import dumps, save
@@ -48,5 +49,5 @@ def migrate_paths(paths: list[Path]) -> list[Outcome]:
     """Each file (a folder: its .json files), migrated or kept."""
     files: list[Path] = []
     for p in paths:
-        files += sorted(p.glob("*.json")) if p.is_dir() else [p]
+        files += sorted(p.glob("*.json")) if is_folder(p) else [p]
     return [migrate_file(f) for f in files]

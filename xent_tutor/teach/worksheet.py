@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.core import explain
+from ..fileio import is_folder
 from ..lesson.text import t
 from ..practice import quiz as q
 from ..practice.exercises import get
@@ -42,7 +43,7 @@ def problem_refs(exercises: list[str], count: int, difficulty: str, seed: int) -
     out: list[str] = []
     for ref in exercises:
         path = Path(ref)
-        out += [str(p) for p in sorted(path.glob("*.json"))] if path.is_dir() else [ref]
+        out += [str(p) for p in sorted(path.glob("*.json"))] if is_folder(path) else [ref]
     return out
 
 
