@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0
+BATCH = 200  # lines per batch under --minutes
 # What a terminal acts on: C0 controls but newline and tab, DEL, C1, bidi controls; colour codes only when asked for.
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 SGR = re.compile("\x1b\\[[0-9;]*m")
@@ -430,6 +431,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=TIMEOUT)
+    ap.add_argument("--minutes", type=float, help="stop starting batches after this many minutes")
     ap.add_argument("--only", type=int, help="replay this one line (negative: a curated reproducer)")
     ap.add_argument("--curated", action="store_true", help="also run the curated reproducers first")
     ap.add_argument("--show", action="store_true", help="print each problem line's command and stderr")
@@ -438,7 +440,20 @@ def main() -> None:
     if a.only is not None:
         a.start, a.lines, a.jobs, a.show = a.only, 1, 1, True
     t0 = time.monotonic()
-    counts, bad = run(a.lines, a.seed, a.jobs, a.start, a.timeout, a.curated)
+    if a.minutes:  # a time budget: batches until it is spent (the table says how many lines ran)
+        counts, bad = Counter(), []
+        start, first = a.start, a.curated
+        while start < a.start + a.lines and time.monotonic() - t0 < a.minutes * 60:
+            n = min(BATCH, a.start + a.lines - start)
+            c, b = run(n, a.seed, a.jobs, start, a.timeout, first)
+            counts.update(c)
+            bad += b
+            start, first = start + n, False
+            print(
+                f"... {counts['lines']} lines, {sum(counts[k] for k in CHECKS)} problems", file=sys.stderr, flush=True
+            )
+    else:
+        counts, bad = run(a.lines, a.seed, a.jobs, a.start, a.timeout, a.curated)
     print(table(counts, a.seed, time.monotonic() - t0))
     if a.show:
         for o in bad:
