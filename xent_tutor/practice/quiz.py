@@ -262,6 +262,13 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
     return [*steps, _loss_step(problem, result, rows, asked)]
 
 
+def loss_step(qp: QuizProblem, mistakes: bool = True) -> Step:
+    """The final loss as `xent quiz --answer` checks it (make_steps(qp, "final")); `mistakes=False` skips the
+    diagnoses, for a caller that judges first and diagnoses only a wrong answer."""
+    problem, result, rows = rows_of(qp)
+    return _loss_step(problem, result, rows, None, mistakes)
+
+
 def drill_step(qp: QuizProblem, stage: str) -> Step:
     """One stage of a problem on its own; a loss drill gives every sample's loss in the prompt."""
     if stage == "loss":
@@ -564,8 +571,11 @@ def _denominator(problem: Problem, result: Result, live: list[int]) -> tuple[str
     return "n", str(problem.num_samples)
 
 
-def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[int] | None) -> Step:
-    """The final loss; `asked` lists the rows whose sample value was asked (None: final mode)."""
+def _loss_step(
+    problem: Problem, result: Result, rows: list[_Row], asked: list[int] | None, mistakes: bool = True
+) -> Step:
+    """The final loss; `asked` lists the rows whose sample value was asked (None: final mode); without
+    `mistakes`, no wrong answer's diagnosis (their candidates cost most of the step)."""
     from ..lesson.layout import build
 
     o = problem.options
@@ -586,35 +596,37 @@ def _loss_step(problem: Problem, result: Result, rows: list[_Row], asked: list[i
     else:
         filled = build(result).sections[-1].lines[0].rsplit(" = ", 1)[0]
     kind, den_text = _denominator(problem, result, live) if o.reduction == "mean" else ("sum", "")
-    cand = _log_mistakes(loss)
-    if o.reduction == "mean" and den != 1:
-        cand.append(Mistake("sum_not_mean", result.numerator, {"den": den_text, "how": kind}))
-    if o.reduction == "sum" and len(live) > 1:
-        cand.append(Mistake("mean_not_sum", result.numerator / len(live), {"n": len(live)}))
-    for i in live if len(live) > 1 else []:
-        cand.append(Mistake("one_row", samples[i], {"row": i + 1, "n": len(live)}))
-    if o.reduction == "mean" and den != problem.num_samples:
-        cand.append(Mistake("mean_all_rows", result.numerator / problem.num_samples,
-                            {"n": problem.num_samples, "den": den_text, "how": kind}))  # fmt: skip
-    if o.weight is not None:
-        cand.append(Mistake("weights_left_out", _variant(problem, weight=None), {"den": den_text, "how": kind}))
-    if o.label_smoothing:
-        cand.append(
-            Mistake("smoothing_left_out", _variant(problem, label_smoothing=0.0), {"eps": _n(o.label_smoothing)})
-        )
-    if not problem.soft and problem.num_classes > 1 and live:
-        cand.append(Mistake("wrong_class", _wrong_class_loss(problem, result), {}))
-        if plain and len(live) <= ROW_MISTAKES_UP_TO:
-            cand += _wrong_class_rows(problem, rows, live, samples, w, den)
-        if plain and o.weight is None:
-            ps = [float(rows[i].p[rows[i].label]) for i in live]
-            cand.append(Mistake("mean_of_p", float(sum(ps) if o.reduction == "sum" else np.mean(ps)), {}))
-    if problem.soft:
-        hard = np.argmax(np.asarray(problem.target), axis=1)
-        cand.append(Mistake("argmax_target", _variant(problem, target=hard), {}))
-    with np.errstate(all="ignore"):
-        soft_z = result.trace.probs.reshape(problem.logits.shape)
-    cand.append(Mistake("softmax_twice", _variant(problem, logits=soft_z), {}))
+    cand: list[Mistake] = []
+    if mistakes:  # the wrong answers' diagnoses: judging right or short needs none of them
+        cand = _log_mistakes(loss)
+        if o.reduction == "mean" and den != 1:
+            cand.append(Mistake("sum_not_mean", result.numerator, {"den": den_text, "how": kind}))
+        if o.reduction == "sum" and len(live) > 1:
+            cand.append(Mistake("mean_not_sum", result.numerator / len(live), {"n": len(live)}))
+        for i in live if len(live) > 1 else []:
+            cand.append(Mistake("one_row", samples[i], {"row": i + 1, "n": len(live)}))
+        if o.reduction == "mean" and den != problem.num_samples:
+            cand.append(Mistake("mean_all_rows", result.numerator / problem.num_samples,
+                                {"n": problem.num_samples, "den": den_text, "how": kind}))  # fmt: skip
+        if o.weight is not None:
+            cand.append(Mistake("weights_left_out", _variant(problem, weight=None), {"den": den_text, "how": kind}))
+        if o.label_smoothing:
+            cand.append(
+                Mistake("smoothing_left_out", _variant(problem, label_smoothing=0.0), {"eps": _n(o.label_smoothing)})
+            )
+        if not problem.soft and problem.num_classes > 1 and live:
+            cand.append(Mistake("wrong_class", _wrong_class_loss(problem, result), {}))
+            if plain and len(live) <= ROW_MISTAKES_UP_TO:
+                cand += _wrong_class_rows(problem, rows, live, samples, w, den)
+            if plain and o.weight is None:
+                ps = [float(rows[i].p[rows[i].label]) for i in live]
+                cand.append(Mistake("mean_of_p", float(sum(ps) if o.reduction == "sum" else np.mean(ps)), {}))
+        if problem.soft:
+            hard = np.argmax(np.asarray(problem.target), axis=1)
+            cand.append(Mistake("argmax_target", _variant(problem, target=hard), {}))
+        with np.errstate(all="ignore"):
+            soft_z = result.trace.probs.reshape(problem.logits.shape)
+        cand.append(Mistake("softmax_twice", _variant(problem, logits=soft_z), {}))
     params = {"reduction": o.reduction}
     given = [i for i in live if asked is not None and i not in asked]
     ignored = [i + 1 for i in range(problem.num_samples) if i not in live]

@@ -94,12 +94,13 @@ class Grader:
             raise found
         return found
 
-    def step(self, ref: str, stage: str) -> q.Step:
-        """The step for a stage of a problem, cached; a bad reference raises the cached error."""
-        key = (ref, stage)
+    def step(self, ref: str, stage: str, diagnose: bool = True) -> q.Step:
+        """The step for a stage of a problem, cached; a bad reference raises the cached error. Without
+        `diagnose` the loss step may lack its mistakes (enough to judge right or short, and much cheaper)."""
+        key = (ref, stage, diagnose or stage != "loss")
         if key not in self.steps:
             try:
-                self.steps[key] = self._step(ref, stage)
+                self.steps[key] = self._step(ref, stage, key[2])
             except XentError as e:
                 self.steps[key] = e
         found = self.steps[key]
@@ -107,7 +108,7 @@ class Grader:
             raise found
         return found
 
-    def _step(self, ref: str, stage: str) -> q.Step:
+    def _step(self, ref: str, stage: str, diagnose: bool) -> q.Step:
         if ref not in self.problems:
             try:
                 self.problems[ref] = refs.problem(ref)
@@ -117,7 +118,7 @@ class Grader:
         if isinstance(qp, XentError):
             raise qp
         if stage == "loss":
-            return q.make_steps(qp, "final")[-1]  # as `xent quiz --answer`
+            return q.loss_step(qp, diagnose)  # as `xent quiz --answer`
         if ref not in self.every_step:
             self.every_step[ref] = q.make_steps(qp)
         for s in self.every_step[ref]:
@@ -171,11 +172,14 @@ class Grader:
     def _verdict(self, ref: str, stage: str, text: str) -> tuple[str, str, str, float | None, float | None]:
         """(status, kind, message, value, expected) of one answer text to one step."""
         try:
-            step = self.step(ref, stage)
+            step = self.step(ref, stage, diagnose=False)
             value = self.value(text)
         except XentError as e:  # the row, not an option, is wrong
             return "unreadable", "", message(XentError(e.key, None, **e.params), self.lang), None, None
         verdict = q.check(step, value, text)
+        if not verdict.correct and not verdict.rounded and not step.mistakes:
+            step = self.step(ref, stage)  # wrong: now its likely mistake is worth computing
+            verdict = q.check(step, value, text)
         if verdict.correct:
             return "right", "", "", value, step.expected
         # A mistake, "rounded"/"cut"/"close" (right but short, or close), or unrecognised.
