@@ -37,7 +37,7 @@ def test_piped_session_retries_and_counts_honestly(pfile):
     answers = [
         "exp(-0.0464)",  # right first try
         "e^-0.0464 + e^-0.0268",  # right first try
-        "hint", "hint", "0.4951",  # right first try (with hints)
+        "hint", "hint", "hint", "0.4951",  # right first try (with the three hints)
         "0.3053", "-ln(0.4951)",  # wrong (log10), then right
         "0.7030", "0.6860",  # row 2: row 1's value, then right
         "(0.7030+0.6860)/2",
@@ -46,7 +46,9 @@ def test_piped_session_retries_and_counts_honestly(pfile):
     assert r.exit_code == 0, r.output
     out = flat(r.stdout)
     assert out.count("✓ Right") == 6
+    assert "Hint, the idea: p is this class's share of the row's total weight." in out
     assert "Hint: p = e^(z_true)" in out and "Hint, with the numbers: 0.9547 / 1.9282" in out
+    assert out.index("Hint, the idea") < out.index("Hint: p =") < out.index("Hint, with the numbers")
     assert "✗ Not yet: 0.3053 uses log base 10" in out and "Try again (1 of 3 tries used)" in out
     assert "0.7030 is row 1's value; this question is about row 2." in out
     assert (

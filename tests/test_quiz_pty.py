@@ -37,6 +37,8 @@ def test_retry_after_a_sign_mistake_then_pass(tmp_path):
     child = spawn(tmp_path, "--exercise", "article-exercise")
     child.expect("what is e\\^z")
     child.sendline("hint")
+    child.expect("Hint, the idea: the exponential turns a score z into a positive weight")
+    child.sendline("hint")
     child.expect("Hint: e\\^z = exp\\(z\\)")
     child.sendline("exp(-0.0464)")
     child.expect("Right: exp\\(-0.0464\\) = 0.9547")

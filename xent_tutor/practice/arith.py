@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import unicodedata
 
 from ..errors import XentError
@@ -34,9 +35,41 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
 
 
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def as_typed(text: str) -> str:
+    """An answer as people type it, read: a trailing 。 or . dropped, one decimal comma read as a point.
+
+    A comma that is not one unambiguous decimal comma (two commas, or a comma beside a point) is refused
+    with the answer written with points: "did you mean 0.6945?".
+    """
+    src = normalize(text).strip()
+    if len(src) > 1 and src[-1] in ".。" and src[-2] not in ".。":
+        src = src[:-1].rstrip()
+    if "," in src:
+        pointed = src.replace(",", ".")
+        if src.count(",") == 1 and "." not in src and _DECIMAL_COMMA.search(src):
+            return pointed
+        if _DECIMAL_COMMA.search(src) and "." not in src:
+            try:
+                _value(pointed)
+            except XentError:
+                pass
+            else:
+                raise XentError("answer_comma", None, value=text, suggestion=pointed)
+    return src
+
+
 def evaluate(text: str) -> float:
     """The value of an arithmetic answer; XentError('bad_expression') for anything else."""
-    src = normalize(text).strip().replace("^", "**")
+    return _value(as_typed(text), text)
+
+
+def _value(src: str, text: str | None = None) -> float:
+    """The value of normalized arithmetic."""
+    text = src if text is None else text
+    src = src.replace("^", "**")
     if not src:
         raise XentError("bad_expression", None, value=text, reason_key="arith.empty")
     if len(src) > MAX_LENGTH:

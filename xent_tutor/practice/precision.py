@@ -70,9 +70,13 @@ def written_decimals(text: str | None) -> int | None:
     """The decimals a plain number was written with (mantissa decimals minus exponent); None for arithmetic."""
     if text is None:
         return None
-    from .arith import normalize
+    from ..errors import XentError
+    from .arith import as_typed
 
-    src = normalize(text).strip()
+    try:
+        src = as_typed(text)
+    except XentError:
+        return None
     m = _NUMBER.match(src)
     if not m or not (m.group(1) or m.group(2)):
         return None

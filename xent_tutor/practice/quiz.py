@@ -93,6 +93,7 @@ class Step:
     render: Callable[[Sequence[str]], str] | None = None  # the formula from the inputs as written
     extra: tuple[P.Source, ...] = ()  # other displayed numbers the value follows from (the show line's ln p)
     logged: bool = False  # the step takes a log of an input (its rounding matters by d(−ln p) = dp / p)
+    hint: str = ""  # the last hint, the formula with this problem's numbers (the filled formula when empty)
 
     def __post_init__(self) -> None:
         self.params.setdefault("asked", self.decimals)
@@ -111,6 +112,11 @@ class Step:
     def tol(self) -> float:
         """One unit of the last asked decimal."""
         return P.unit(self.decimals)
+
+    @property
+    def hint_filled(self) -> str:
+        """The formula with this problem's numbers, as the last hint gives it (never the value itself)."""
+        return self.hint or self.filled
 
     @property
     def answer(self) -> str:
@@ -587,12 +593,15 @@ def _loss_step(
     den = result.denominator if o.reduction == "mean" else 1.0
     ins: tuple[Input, ...] = ()
     fn = render = None
+    hint = ""
     if live and den and math.isfinite(loss):
         shown_rows = [i for i in live if asked is None or i not in asked]  # given in the prompt
         ins = tuple(Input(f"l{i + 1}", "L_" + str(i + 1), samples[i], DECIMALS,
                           n4(samples[i]) if i in shown_rows and asked is not None else None) for i in live)  # fmt: skip
         fn, render = _mean_of(problem, live, [w[i] for i in live], den)
         filled = _fill(ins, fn, render, loss, DECIMALS)
+        if asked is None:  # final mode: nothing was asked, so the numbers are each row's p
+            hint = render([_sample_expr(problem, rows[i]) for i in live])
     else:
         filled = build(result).sections[-1].lines[0].rsplit(" = ", 1)[0]
     kind, den_text = _denominator(problem, result, live) if o.reduction == "mean" else ("sum", "")
@@ -645,7 +654,18 @@ def _loss_step(
                                 "value_rows": tuple((i + 1, n4(samples[i]), None) for i in live),
                                 "filled": filled, "value": n4(loss)}),)  # fmt: skip
     return Step("loss", params, loss, _loss_formula(problem), filled, _keep(loss, cand), "quiz.prompt.loss",
-                None, show, None, tuple(notes), DECIMALS, "loss", ins, fn, render)  # fmt: skip
+                None, show, None, tuple(notes), DECIMALS, "loss", ins, fn, render, hint=hint)  # fmt: skip
+
+
+def _sample_expr(problem: Problem, row: _Row) -> str:
+    """A sample's loss written from its p: -ln(p), or -(c·ln(p_c) + ...) for a spread target."""
+    if row.label is not None and _true(row) == "":
+        return f"-ln({P.fmt_asked(float(row.p[row.label]), True)})"
+    o = problem.options
+    w = o.weight if o.weight is not None else np.ones(len(row.z))
+    coef = w * row.t
+    terms = [f"{_n(float(coef[c]))}·ln({P.fmt_asked(float(row.p[c]), True)})" for c in range(len(row.z)) if coef[c] > 0]
+    return "-(" + " + ".join(terms) + ")"
 
 
 def _mean_of(problem: Problem, live: list[int], w: list[float], den: float):
@@ -809,7 +829,9 @@ def check(step: Step, value: float, text: str | None = None, known: Known | None
 
 def shown(value: float, text: str | None) -> str:
     """The learner's number as typed (a plain number), else its value."""
-    return text.strip() if decimals(text) is not None else f"{value:.4f}"
+    from .arith import as_typed
+
+    return as_typed(text) if decimals(text) is not None else f"{value:.4f}"
 
 
 def describe(verdict: Verdict, lang: str = "en", prefix: str = "mistake") -> str | None:

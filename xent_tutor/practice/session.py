@@ -15,7 +15,7 @@ from ..errors import XentError
 from ..lesson.text import message, printable, t
 from . import progress, review
 from . import quiz as q
-from .arith import evaluate, normalize
+from .arith import as_typed, evaluate
 from .exercises import exercise_dir, get, library, path_order
 from .exercises import text as in_lang
 from .precision import fmt
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 QUIT_WORDS = ("quit", "q", "exit", "退出")
 HINT_WORDS = ("hint", "h", "提示")
+HELP_WORDS = ("help", "?", "？", "帮助")
 SHOW_WORDS = ("show", "s", "显示")
 SKIP_WORDS = ("skip", "跳过")
 INF_WORDS = ("inf", "+inf", "infinity", "∞", "+∞")
@@ -377,6 +378,15 @@ def _question(step: q.Step, lang: str) -> str:
     return " ".join(parts) if lang == "en" else "".join(parts)
 
 
+def idea(step: q.Step) -> str:
+    """Which idea the first hint gives: the stage, its shifted form, or a spread target's loss."""
+    if step.prompt_key.startswith("quiz.prompt.sample"):
+        return "sample"
+    if "_shifted" in step.prompt_key:
+        return step.stage + "_shifted"
+    return step.stage
+
+
 def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known: dict | None = None,
               result: q.StepResult | None = None) -> q.StepResult:  # fmt: skip
     """Ask until right, three wrong tries, skip or quit; a wrong try gets the diagnosis and another prompt."""
@@ -384,9 +394,10 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
 
     console.print()
     console.print(Text(_question(step, lang), style="bold"))
-    hints = [
+    hints = [  # the idea, the formula in symbols, the formula with this problem's numbers; never the value
+        t("quiz.hint_idea", lang, text=t("hint.idea." + idea(step), lang)),
         t("quiz.hint", lang, text=t(step.formula, lang)),
-        t("quiz.hint_filled", lang, text=step.filled),
+        t("quiz.hint_filled", lang, text=step.hint_filled),
     ]
     if step.stage == "loss" and qp.exercise_id:
         hints += [t("quiz.hint", lang, text=in_lang(h, lang)) for h in get(qp.exercise_id).hints]
@@ -400,6 +411,9 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
             continue
         if word in QUIT_WORDS:
             raise _Stop(0)
+        if word in HELP_WORDS:
+            console.print(t("quiz.help", lang))
+            continue
         if word in HINT_WORDS:
             console.print(hints[used] if used < len(hints) else t("quiz.no_more_hints", lang))
             used += 1
@@ -441,12 +455,12 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
             result.outcome = "revealed" if shown else "right_retry" if result.wrong_tries else "right_first"
             if known is not None and step.key:
                 written = text if q.decimals(text) is not None else fmt(value, step.decimals)
-                known[step.key] = (float(normalize(written)), normalize(written).strip())
+                known[step.key] = (float(as_typed(written)), as_typed(written))
             return result
         said = q.describe(verdict, lang)
         if said is None:
             said = t("quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang))
-            used = max(used, 1)  # the general formula is on screen now: the next hint writes the numbers in
+            used = max(used, 2)  # the general formula is on screen now: the next hint writes the numbers in
         if _wrong_try(console, result, step, verdict.kind or "unknown", said, lang):
             return result
 
