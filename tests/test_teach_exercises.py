@@ -123,7 +123,7 @@ def test_exercise_by_path_and_by_id_from_a_folder(klass):
 
 def test_piped_quiz_on_a_teachers_file_shows_its_title_and_hints(klass):
     path = klass / "uniform-two.json"
-    r = xent("quiz", "--exercise", path, "--mode", "final", input="hint\nhint\nhint\nln(2)\n")
+    r = xent("quiz", "--exercise", path, "--mode", "final", input="hint\nhint\nhint\nhint\nln(2)\n")
     assert r.exit_code == 0, r.output
     assert "Two equal scores" in r.stdout and "Hint: p = 1/2" in r.stdout and "✓" in r.stdout
 
