@@ -397,9 +397,11 @@ def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
 @pytest.mark.parametrize(
     "lang, unknown, hint",
     [
-        ("en", "0.3 does not match this step; check your working against this: A soft target's loss",
+        ("en", "none of the usual slips here (not the sign, log base 10, log base 2, sign and log base 10, sign and "
+               "log base 2, one class of a soft target). Type hint for the next hint, or check your working against "
+               "this: A soft target's loss",
          "Hint, with the numbers: -(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
-        ("zh", "0.3 与这一步的值不符，请按以下提示核对。软目标的损失",
+        ("zh", "0.3 不是这一步的值；已排除这些常见错误：",
          "-(0.5·ln(0.57612) + 0.25·ln(0.21194) + 0.25·ln(0.21194))"),
     ],
 )  # fmt: skip
@@ -441,11 +443,11 @@ def test_progress_at_width_60_keeps_every_column_whole(pfile, lang):
 @pytest.mark.parametrize(
     "lang, shifted, finite, graded",
     [
-        ("en", "inf is e^z without the shift: e^1000 overflows (float64 stops near e^709.78). That is why the row's "
+        ("en", "inf is e^z without the shift: e^999 overflows (float64 stops near e^709.78). That is why the row's "
                "max 1000 is subtracted first: e^(z − max) is at most 1.",
          "inf (infinity) is not the answer: the value asked is finite (every value in this quiz is an ordinary number",
          "inf (infinity) is not the answer: the value asked is finite (1.3133)"),
-        ("zh", "inf 是不做平移的 e^z：e^1000 会溢出（float64 在 e^709.78 附近就到顶了）。这正是要先减去该行最大值 1000 的原因",
+        ("zh", "inf 是不做平移的 e^z：e^999 会溢出（float64 在 e^709.78 附近就到顶了）。这正是要先减去该行最大值 1000 的原因",
          "inf（无穷大）不是答案：所问的值是有限的（这道练习里的每个值都是可以写出来的普通数）",
          "inf（无穷大）不是答案：所问的值是有限的（1.3133）"),
     ],

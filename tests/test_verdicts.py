@@ -98,7 +98,7 @@ def test_minus_ln_of_the_learners_p_is_right_from_their_p_with_the_exact_value()
     en, zh = right_from(v, s, "en"), right_from(v, s, "zh")
     assert en.startswith("Right, from your p = 0.002473: -ln(0.002473) = 6.0023. The exact value is 6.0025;")
     assert "Δ(−ln p) ≈ Δp / p" in en and "Δ(−ln p) ≈ Δp / p" in zh
-    assert zh.startswith("正确（依据你的 p = 0.002473）：-ln(0.002473) = 6.0023。精确值是 6.0025；")
+    assert zh.startswith("正确（你的 p = 0.002473）：-ln(0.002473) = 6.0023。精确值是 6.0025；")
 
 
 def test_label_smoothing_from_the_shown_t_and_ln_p_is_right():

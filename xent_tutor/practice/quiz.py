@@ -258,7 +258,12 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
         return [_loss_step(problem, result, rows, asked=None if mode == "final" else [])]
     first = rows[live[0]]
     k = first.label if first.label is not None else int(np.argmax(first.t))
-    steps = [_exp_step(first, k), _sum_step(first, k), _p_step(first, k), _sample_step(problem, first, k, None)]
+    steps = [
+        _exp_step(first, k, [rows[i] for i in live]),
+        _sum_step(first, k),
+        _p_step(first, k),
+        _sample_step(problem, first, k, None),
+    ]
     asked = [live[0]]
     if len(live) > 1:
         second = rows[live[1]]
@@ -292,11 +297,14 @@ def _true(row: _Row) -> str:
     return "" if row.label is not None and float(row.t.max()) == 1.0 else "_class"
 
 
-def _exp_step(row: _Row, k: int) -> Step:
+def _exp_step(row: _Row, k: int, others: Sequence[_Row] = ()) -> Step:
     e, z = row.e, row.z
     value = float(e[k])
     suffix = "_shifted" if row.shift else ""
     cand = [Mistake("exp_sign", math.exp(-row.x[k]), {"z": _n(float(row.x[k]))})]
+    cand.append(Mistake("logit_not_exp", float(row.x[k]), {"z": _n(float(row.x[k]))}))
+    cand += [Mistake("other_row", float(o.e[k]), {"other": o.index + 1, "row": row.index + 1})
+             for o in others if o.index != row.index]  # fmt: skip
     if row.shift:
         with np.errstate(over="ignore"):
             cand.append(Mistake("unshifted_exp", float(np.exp(z[k])), {"max": _n(float(z.max()))}))
@@ -352,6 +360,11 @@ def _sum_step(row: _Row, k: int) -> Step:
     else:
         cand.append(Mistake("shifted_sum", float(np.exp(row.z - row.z.max()).sum()), {"max": _n(float(row.z.max()))}))
     d = P.asked_decimals(total, True)  # the row sum divides e^z next
+    cand.append(Mistake("logit_sum", float(row.x.sum()), {}))
+    for r in (1, 2, 3):
+        rounded = [round(float(v), r) for v in e]
+        cand.append(Mistake("rounded_early", math.fsum(rounded), {"what": "e^z", "decimals": r,
+                            "rounded": " + ".join(f"{v:.{r}f}" for v in rounded)}))  # fmt: skip
     cand += [Mistake("missing_term", total - float(e[j]), {"cls": j, "term": P.fmt_asked(float(e[j]), True)})
              for j in range(len(e))]  # fmt: skip
     terms = " + ".join(f"e^{_paren(v)}" for v in row.x)
@@ -389,6 +402,14 @@ def _p_step(row: _Row, k: int) -> Step:
         Mistake("softmax_twice", float(p2[k]), {}),
     ]
     cand += [Mistake("wrong_class_p", float(p[j]), {"cls": j, "want": k}) for j in range(len(p)) if j != k]
+    zsum = float(row.x.sum())
+    if zsum:
+        cand.append(Mistake("logit_ratio", float(row.x[k]) / zsum, {}))
+    for r in (1, 2, 3):
+        ek, sr = round(float(e[k]), r), round(total, r)
+        if sr:
+            cand.append(Mistake("rounded_early", ek / sr, {"what": "e^z / Σ", "decimals": r,
+                                "rounded": f"{ek:.{r}f} / {sr:.{r}f}"}))  # fmt: skip
     r = row.index + 1
     ins = (_e_inputs(row)[k], Input(f"S{r}", "Σ", total, P.asked_decimals(total, True)))
     filled = _fill(ins, _ratio, _slash, value, d)
@@ -420,7 +441,8 @@ def _sample_step(problem: Problem, row: _Row, k: int, before: _Row | None) -> St
     where = _where(row, k)
     again = "" if before is None else "_again"
     if row.label is not None and _true(row) == "":
-        return _neg_log_step(row, k, where, again, before)
+        w = problem.options.weight
+        return _neg_log_step(row, k, where, again, before, None if w is None else float(w[k]))
     return _target_step(problem, row, k, where, again, before)
 
 
@@ -435,7 +457,7 @@ def _log_mistakes(value: float) -> list[Mistake]:
     ]
 
 
-def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | None) -> Step:
+def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | None, w: float | None = None) -> Step:
     p = row.p
     value = -float(row.log_p[k])
     p2 = np.exp(p) / np.exp(p).sum()
@@ -451,6 +473,9 @@ def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | Non
         )
     r = row.index + 1
     pk = float(p[k])
+    cand += _rounded_p(pk, value)
+    if w is not None and w != 1.0:
+        cand.append(Mistake("weighted_too_early", w * value, {"w": _n(w), "lnp": n4(value)}))
     ins = (Input(f"p{r}.{k}", "p", pk, P.asked_decimals(pk, True)),)
     fitted = _fill(ins, _neg_ln, _ln_of, value, DECIMALS)
     show = (("quiz.show.neg_log_p", {"row": r, "cls": k, "p": fitted[4:-1], "value": n4(value)}),)
@@ -459,6 +484,21 @@ def _neg_log_step(row: _Row, k: int, where: dict, again: str, before: _Row | Non
     return Step("neg_log_p", where, value, "hint.neg_log_p", formula, _keep(value, cand),
                 "quiz.prompt.neg_log_p", None, show, r, notes, DECIMALS, f"l{r}", ins, _neg_ln, _ln_of,
                 logged=True)  # fmt: skip
+
+
+def _rounded_p(pk: float, value: float) -> list[Mistake]:
+    """-ln of p rounded to fewer decimals than asked before the log, alone and with a sign or base slip."""
+    out = []
+    for d in reversed(range(1, P.asked_decimals(pk, True))):  # 0.50 rather than 0.5 when both give it
+        pr = round(pk, d)
+        if pr <= 0 or pr == pk:
+            continue
+        v = -math.log(pr)
+        params = {"what": "p", "decimals": d, "rounded": f"{pr:.{d}f}"}
+        out.append(Mistake("rounded_early", v, params))
+        for kind, slip in (("sign", -v), ("log10", v / math.log(10)), ("sign_log10", -v / math.log(10))):
+            out.append(Mistake("two_slips", slip, dict(params, first=kind, second="rounded_early")))
+    return out
 
 
 def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, before: _Row | None) -> Step:
@@ -487,6 +527,19 @@ def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, b
         top = int(np.argmax(row.t))
         cand.append(Mistake("one_class", -float(w[top] * lp[top]), {"cls": top, "t": _n(float(row.t[top]))}))
     cand.append(Mistake("p_not_log", -float(sum(coef[c] * row.p[c] for c in used)), {}))
+    if row.label is not None and o.label_smoothing:  # ε/C added to the labelled class only
+        ty = 1.0 - o.label_smoothing + o.label_smoothing / len(row.z)
+        true_only = -float(w[row.label] * ty * lp[row.label])
+        cand.append(Mistake("smoothing_true_only", true_only, {"share": params["share"]}))
+    if len(used) > 1:  # one class's term left out
+        cand += [Mistake("missing_class_term", value + float(coef[c] * lp[c]), {"cls": c, "coef": _n(float(coef[c])),
+                         "lnp": n4(-float(lp[c]))}) for c in used]  # fmt: skip
+    for d in (1, 2, 3):
+        pr = [round(float(row.p[c]), d) for c in used]
+        if all(x > 0 for x in pr):
+            v = -math.fsum(float(coef[c]) * math.log(x) for c, x in zip(used, pr, strict=True))
+            cand.append(Mistake("rounded_early", v, {"what": "p", "decimals": d,
+                                "rounded": ", ".join(f"{x:.{d}f}" for x in pr)}))  # fmt: skip
     if len(used) > 1:  # one term of the sum on its own
         cand += [Mistake("one_term", -float(coef[c] * lp[c]), {"cls": c, "coef": _n(float(coef[c])),
                          "lnp": n4(-float(lp[c])), "n": len(used)}) for c in used]  # fmt: skip
@@ -619,6 +672,7 @@ def _loss_step(
                                 {"n": problem.num_samples, "den": den_text, "how": kind}))  # fmt: skip
         if o.weight is not None:
             cand.append(Mistake("weights_left_out", _variant(problem, weight=None), {"den": den_text, "how": kind}))
+        cand += _reduction_slips(problem, result, rows, live, samples, w, den, den_text, kind)
         if o.label_smoothing:
             cand.append(
                 Mistake("smoothing_left_out", _variant(problem, label_smoothing=0.0), {"eps": _n(o.label_smoothing)})
@@ -691,6 +745,47 @@ def _mean_of(problem: Problem, live: list[int], w: list[float], den: float):
         return (f"({body})" if n > 1 and den_text else body) + den_text
 
     return fn, render
+
+
+def _reduction_slips(problem: Problem, result: Result, rows: list[_Row], live: list[int], samples: dict, w: dict,
+                     den: float, den_text: str, kind: str) -> list[Mistake]:  # fmt: skip
+    """Divided by C or a wrong N, a row left out, the samples or p rounded too early."""
+    o = problem.options
+    out: list[Mistake] = []
+    if not live or not den:
+        return out
+    num = math.fsum(w[i] * samples[i] for i in live)
+    n = len(live)
+    if o.reduction == "mean":
+        c = problem.num_classes
+        if c != den:
+            out.append(Mistake("divide_by_c", num / c, {"c": c, "den": den_text, "how": kind}))
+        for m in (n - 1, n + 1):
+            if m > 0 and m != den and m != c:
+                out.append(Mistake("wrong_n", num / m, {"div": m, "den": den_text, "how": kind}))
+    if n > 1:
+        for i in live:
+            rest = num - w[i] * samples[i]
+            params = {"row": i + 1, "term": n4(samples[i])}
+            if o.reduction == "sum":
+                out.append(Mistake("dropped_row", rest, params))
+                continue
+            out.append(Mistake("dropped_row", rest / den, params))
+            if den - w[i] > 0:
+                out.append(Mistake("dropped_row", rest / (den - w[i]), params))
+    for d in (1, 2, 3):
+        rounded = [round(samples[i], d) for i in live]
+        value = math.fsum(w[i] * x for i, x in zip(live, rounded, strict=True)) / den
+        out.append(Mistake("rounded_early", value, {"what": "-ln p", "decimals": d,
+                           "rounded": ", ".join(f"{x:.{d}f}" for x in rounded)}))  # fmt: skip
+    if is_plain(problem):
+        for d in (1, 2, 3):
+            ps = [round(float(rows[i].p[rows[i].label]), d) for i in live]
+            if all(x > 0 for x in ps):
+                value = math.fsum(-w[i] * math.log(x) for i, x in zip(live, ps, strict=True)) / den
+                out.append(Mistake("rounded_early", value, {"what": "p", "decimals": d,
+                                   "rounded": ", ".join(f"{x:.{d}f}" for x in ps)}))  # fmt: skip
+    return out
 
 
 def _loss_formula(problem: Problem) -> str:
@@ -852,6 +947,8 @@ def describe(verdict: Verdict, lang: str = "en", prefix: str = "mistake") -> str
         return t(key, lang, **params)
     if "how" in params:
         params["how"] = t(f"den.{params['how']}", lang, den=params.get("den", ""))
+    if verdict.kind == "two_slips":
+        params["first"] = t("kind." + params["first"], lang)
     return t("mistake." + verdict.kind, lang, **params)
 
 
@@ -861,7 +958,8 @@ MISTAKE_KINDS = (
     "log2", "sign_log10", "sign_log2", "prob_not_loss", "wrong_class_loss", "other_row", "smoothing_left_out_row",
     "one_class", "p_not_log", "argmax_target", "mean_of_p", "sum_not_mean", "mean_not_sum", "one_row",
     "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row", "one_term",
-    "smoothing_spread",
+    "smoothing_spread", "logit_sum", "logit_not_exp", "logit_ratio", "rounded_early", "weighted_too_early",
+    "smoothing_true_only", "missing_class_term", "divide_by_c", "wrong_n", "dropped_row", "two_slips",
 )  # fmt: skip
 OUTCOMES = ("right_first", "right_retry", "revealed", "skipped")
 

@@ -28,6 +28,7 @@ HINT_WORDS = ("hint", "h", "提示")
 HELP_WORDS = ("help", "?", "？", "帮助")
 SHOW_WORDS = ("show", "s", "显示")
 SKIP_WORDS = ("skip", "跳过")
+OVERFLOW_AT = 709.78  # e^z overflows float64 past this
 INF_WORDS = ("inf", "+inf", "infinity", "∞", "+∞")
 
 
@@ -50,7 +51,9 @@ def _worked(step: q.Step, lang: str) -> str:
 
 def _symbol(symbol: str, lang: str) -> str:
     """A quantity's name in a verdict: math as it is, a row's loss in words."""
-    return t("quiz.sym.row_loss", lang, row=symbol[2:]) if symbol.startswith("L_") else symbol
+    if symbol.startswith("L_"):
+        return t("quiz.sym.row_loss", lang, row=symbol[2:])
+    return symbol if lang == "en" else " " + symbol  # a space between Chinese and a Latin symbol
 
 
 def right_from(verdict: q.Verdict, step: q.Step, lang: str) -> str:
@@ -60,7 +63,7 @@ def right_from(verdict: q.Verdict, step: q.Step, lang: str) -> str:
     src = verdict.judgement.source
     sep = t("list_sep", lang)
     numbers = sep.join(
-        t("quiz.num_yours" if src.typed else "quiz.num_shown", lang, symbol=_symbol(symbol, lang), value=value)
+        t("quiz.num_yours" if src.typed else "quiz.num_shown", lang, text=_symbol(symbol, lang), value=value)
         for symbol, value in src.numbers
     )
     moved = fmt(abs(src.value - step.expected), step.decimals + 1)
@@ -378,6 +381,15 @@ def _question(step: q.Step, lang: str) -> str:
     return " ".join(parts) if lang == "en" else "".join(parts)
 
 
+def unknown(step: q.Step, value: str, lang: str) -> str:
+    """A number no known slip gives: what it is not (the slips checked), the formula, and the next hint."""
+    kinds = list(dict.fromkeys(m.kind for m in step.mistakes if m.kind != "two_slips"))[:6]
+    if not kinds:
+        return t("quiz.unknown", lang, value=value, formula=t(step.formula, lang))
+    names = t("list_sep", lang).join(t("kind." + k, lang) for k in kinds)
+    return t("quiz.unknown_not", lang, value=value, kinds=names, formula=t(step.formula, lang))
+
+
 def idea(step: q.Step) -> str:
     """Which idea the first hint gives: the stage, its shifted form, or a spread target's loss."""
     if step.prompt_key.startswith("quiz.prompt.sample"):
@@ -429,20 +441,25 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
             console.print(Text(t("quiz.skipped", lang, worked=_worked(step, lang)), style="yellow"))
             result.outcome = "revealed" if shown else "skipped"
             return result
-        if word in INF_WORDS:
+        overflow = word in INF_WORDS
+        if not overflow:
+            try:
+                value = evaluate(text)
+            except XentError as e:
+                overflow = e.params.get("reason_key") == "arith.too_large"  # e^999: the overflow itself
+                if not (overflow and step.prompt_key.startswith("quiz.prompt.exp_shifted")):
+                    console.print(Text(message(e, lang), style="red"))
+                    continue
+        if overflow:
             result.answered = True
-            if step.prompt_key != "quiz.prompt.exp_shifted":
+            if not step.prompt_key.startswith("quiz.prompt.exp_shifted"):
                 console.print(Text(t("quiz.inf", lang, value=t("quiz.inf_finite", lang)), style="red"))
                 continue
             # e^z of a large logit overflows: the very reason for the shift, and a wrong try at this step
-            said = t("quiz.inf_shifted", lang, max=step.params["max"])
+            z = step.params["z"] if float(step.params["z"]) > OVERFLOW_AT else step.params["max"]
+            said = t("quiz.inf_shifted", lang, max=step.params["max"], z=z)
             if _wrong_try(console, result, step, "unshifted_exp", said, lang):
                 return result
-            continue
-        try:
-            value = evaluate(text)
-        except XentError as e:
-            console.print(Text(message(e, lang), style="red"))
             continue
         result.answered = True
         verdict = q.check(step, value, text, known)
@@ -459,7 +476,7 @@ def _ask_step(console, reader, qp: q.QuizProblem, step: q.Step, lang: str, known
             return result
         said = q.describe(verdict, lang)
         if said is None:
-            said = t("quiz.unknown", lang, value=q.shown(value, text), formula=t(step.formula, lang))
+            said = unknown(step, q.shown(value, text), lang)
             used = max(used, 2)  # the general formula is on screen now: the next hint writes the numbers in
         if _wrong_try(console, result, step, verdict.kind or "unknown", said, lang):
             return result
