@@ -19,7 +19,7 @@ from xent_tutor.practice.arith import evaluate
 from xent_tutor.practice.exercises import load_all
 from xent_tutor.practice.session import in_words
 
-NUMBER = re.compile(r" = (-?\d+\.\d+(?:e[+-]?\d+)?)(?![\d.])")
+NUMBER = re.compile(r" = (-?\d+\.\d+(?:e[+-]?\d+)?)(?=$|[.,;:)，。；：）]|\s(?![-+*/·−×^]))")
 STARTS = re.compile(r"(?:^|(?<=\s)|(?<=[:;：；，（(]))")
 
 
@@ -33,24 +33,41 @@ def _fmt(x: float, d: int) -> str:
     return out[1:] if out.startswith("-") and float(out) == 0 else out
 
 
+def _readable(text: str) -> str:
+    """The lesson's `ln 0.0025` and `e^−6` written as the calculator reads them."""
+    return re.sub(r"\bln (-?[0-9.]+)", r"ln(\1)", text)
+
+
 def equations(line: str) -> list[tuple[str, str]]:
-    """(LHS, RHS) for every `... = number` whose LHS (the longest readable arithmetic before it) evaluates."""
+    """(LHS, RHS) for every `... = number` whose LHS (the longest readable arithmetic before it) evaluates.
+
+    In a chain `A = B = 0.5`, every member is checked against the last number.
+    """
     out = []
+    line = _readable(line)
     for m in NUMBER.finditer(line):
+        rest = line[m.end() :]
+        if rest.startswith(" = "):
+            continue  # not the end of its chain: the chain's last number is the value
         before = line[: m.start()]
-        found = None
-        for start in sorted({s.start() for s in STARTS.finditer(before)}):
-            lhs = before[start:].strip()
-            if not lhs or "=" in lhs:
-                continue
-            try:
-                evaluate(lhs)
-            except XentError:
-                continue
-            found = lhs
-            break
-        if found is not None and re.search(r"[a-z(/+·*]", found):  # an operation, not a bare label
-            out.append((found, m.group(1)))
+        members = before.split(" = ")
+        for i in range(len(members) - 1, -1, -1):
+            segment = members[i]
+            found = None
+            for start in sorted({s.start() for s in STARTS.finditer(segment)}) if i == 0 else [0]:
+                lhs = segment[start:].strip()
+                if not lhs:
+                    continue
+                try:
+                    evaluate(lhs)
+                except XentError:
+                    continue
+                found = lhs
+                break
+            if found is None:
+                break
+            if re.search(r"[a-z(/+·*]", found):  # an operation, not a bare label
+                out.append((found, m.group(1)))
     return out
 
 
