@@ -51,7 +51,7 @@ def test_stage_one_states_shape_class_dimension_and_positions():
     result = _problem("hard", "mean", False, 0.0, False)
     why = build(result, 4, "en", 12).sections[0].why[0]
     assert why.startswith("The logits have shape (2, 3, 2, 2): the classes are dimension 1 (C = 3).")
-    assert "Each of the N = 2 samples has 4 positions (2 × 2), 8 positions in all" in why
+    assert "Each of the N = 2 samples has 4 positions (d1 × d2 = 2 × 2), 8 positions in all" in why
     assert "named by its index (n, d1, d2)" in why
     mean = build(result, 4, "en", 12).sections[-1].why[0]
     assert "averaged over all 8 positions" in mean

@@ -406,10 +406,10 @@ def _kdim_why(p, lang: str) -> str:
     names = ", ".join(["n"] + [f"d{k}" for k in range(1, len(dims) + 1)])
     shown = list(p.logits_shape)  # kept with the classes in dimension 1: put them back where the user had them
     shown.insert(dim, shown.pop(1))
-    grid = t("stage.logits.kdim_dims", lang, dims=" × ".join(map(str, dims))) if len(dims) > 1 else ""
+    sizes = " × ".join(f"d{k}" for k in range(1, len(dims) + 1)) + " = " + " × ".join(map(str, dims))
     key = "stage.logits.kdim" if n > 1 else "stage.logits.kdim_one"
     per = int(np.prod(dims))
-    return t(key, lang, shape=_shape(tuple(shown)), dim=dim, c=p.num_classes, n=n, per=per, dims=grid,
+    return t(key, lang, shape=_shape(tuple(shown)), dim=dim, c=p.num_classes, n=n, per=per, dims=sizes,
              m=p.num_samples, naming=f"({names})")  # fmt: skip
 
 
