@@ -57,6 +57,8 @@ class Exercise:
     difficulty: str | None = None
     stages: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    predict: dict[str, Any] = field(default_factory=dict)  # {"compare": ..., "question": texts}
+    takeaway: dict[str, str] = field(default_factory=dict)  # texts with placeholders
 
 
 def exercise_dir() -> Path:
@@ -150,6 +152,10 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
 
     for key in ("logits", "labels"):  # rectangular and numeric, or refused here rather than where it is used
         np.asarray(numbers(data[key]), dtype=float)
+    predict = data.get("predict") or {}
+    if predict and not (isinstance(predict, dict) and isinstance(predict.get("compare"), str)
+                        and "question" in predict):  # fmt: skip
+        raise XentError("bad_exercise", None, path=path, reason="'predict' needs 'compare' and 'question'")
     return Exercise(
         id=data["id"],
         title=_texts(data, "title", path),
@@ -165,6 +171,8 @@ def parse(data: dict[str, Any], path: str = "") -> Exercise:
         difficulty=difficulty,
         stages=dict(data.get("stages") or {}),
         source=str(data.get("source", "")),
+        predict={"compare": predict["compare"], "question": _texts(predict, "question", path)} if predict else {},
+        takeaway=_texts(data, "takeaway", path) if "takeaway" in data else {},
     )
 
 

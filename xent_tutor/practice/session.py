@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import XentError
 from ..lesson.text import message, printable, t
-from . import progress, review
+from . import progress, review, takeaway
 from . import quiz as q
 from .arith import as_typed, evaluate
 from .exercises import exercise_dir, get, library, path_order
@@ -118,13 +118,23 @@ class _Reader:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.tty = sys.stdin.isatty()
+        self.pending: str | None = None  # a piped line looked at but not yet answered
+
+    def peek(self) -> str:
+        """The next piped line without using it up (EOFError at the end)."""
+        if self.pending is None:
+            self.pending = _next_line()
+        return self.pending
 
     def read(self, prompt: str) -> str:
+        if self.tty and self.pending is not None:  # typed at the prediction: already on the screen
+            line, self.pending = self.pending, None
+            return line
         if self.tty:
             return self.console.input(prompt)
         from rich.text import Text
 
-        line = _next_line()
+        line, self.pending = (self.pending, None) if self.pending is not None else (_next_line(), None)
         # An answer is shown as typed, never as markup or terminal codes, and on one line.
         echo = Text(prompt + printable(line.rstrip("\n"), ECHO_LIMIT), no_wrap=True, overflow="ellipsis")
         self.console.print(echo, highlight=False, no_wrap=True, overflow="ellipsis", crop=True)
@@ -289,7 +299,11 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
     console.print(Text(t("quiz.instructions", lang), style="italic"))
     known: dict = {}  # the learner's right answers, carried into the later steps of this problem
     results = []
+    closing = _lesson(qp, lang) if qp.exercise_id and plan.stage is None else None
+    said = None
     for step in steps:
+        if closing is not None and closing.question and step is steps[-1]:
+            said = _predict(console, reader, closing.question, lang)
         result = q.StepResult(step.stage, "revealed")
         try:
             _ask_step(console, reader, qp, step, lang, known, result)
@@ -300,8 +314,76 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
                     tally.attempted.append(qp.exercise_id)
         tally.add(result)
         results.append(result)
+    if closing is not None:
+        _confirm(console, closing, said, lang)
     if qp.exercise_id and plan.stage is None:  # a drill of one stage does not solve an exercise
         _exercise_verdict(console, qp.exercise_id, results, tally, lang)
+
+
+def _lesson(qp: q.QuizProblem, lang: str) -> takeaway.Lesson | None:
+    ex = get(qp.exercise_id)
+    return takeaway.lesson(ex.predict, ex.takeaway, qp.core(), lang)
+
+
+def _predict(console, reader, question: str, lang: str) -> str | None:
+    """Ask the predict-first question; the learner's choice (above, below, equal), or None when skipped."""
+    from rich.text import Text
+
+    console.print()
+    console.print(Text(t("quiz.predict_ask", lang, question=question), style="bold"))
+    while True:
+        if not reader.tty:  # a script may answer the steps only: a line meant for the step is left for it
+            ahead = reader.peek().strip()
+            if takeaway.choice(ahead) is None and (ahead.lower() in SKIP_WORDS or _for_step(ahead)):
+                return None
+        text = reader.read("> ").strip()
+        if not text:
+            continue
+        if text.lower() in QUIT_WORDS:
+            raise _Stop(0)
+        if text.lower() in SKIP_WORDS:
+            return None
+        choice = takeaway.choice(text)
+        if choice is None and _for_step(text):  # an answer, hint or show for the final step: no prediction
+            console.print(Text(t("quiz.predict_passed", lang), style="dim"))
+            reader.pending = text
+            return None
+        if choice is None:
+            console.print(Text(t("quiz.predict_unknown", lang), style="yellow"))
+            continue
+        console.print(t("quiz.predict_noted", lang, choice=t("quiz.choice." + choice, lang)))
+        return choice
+
+
+def _for_step(text: str) -> bool:
+    """A line meant for a step: a command (hint, show, quit) or a number or arithmetic xent can read."""
+    word = text.lower()
+    if word in (*QUIT_WORDS, *HINT_WORDS, *SHOW_WORDS, *INF_WORDS):
+        return True
+    try:
+        evaluate(text)
+    except XentError:
+        return False
+    return True
+
+
+def _confirm(console, closing: takeaway.Lesson, said: str | None, lang: str) -> None:
+    """The numbers confirm (or refute) the prediction; then the takeaway, with this exercise's numbers."""
+    from rich.text import Text
+
+    console.print()
+    if closing.question:
+        relation = t("quiz.relation." + closing.truth, lang)
+        numbers = {"loss": closing.loss, "relation": relation, "ref": closing.ref}
+        if said is None:
+            console.print(t("quiz.predict_none", lang, **numbers))
+        elif said == closing.truth:
+            console.print(Text(t("quiz.predict_right", lang, **numbers), style="green"))
+        else:
+            console.print(Text(t("quiz.predict_wrong", lang, said=t("quiz.choice." + said, lang), **numbers),
+                               style="yellow"))  # fmt: skip
+    if closing.takeaway:
+        console.print(Text(t("quiz.takeaway", lang, text=closing.takeaway), style="bold"))
 
 
 def _exercise_verdict(console, exercise_id: str, results: list[q.StepResult], tally: q.Tally, lang: str) -> None:

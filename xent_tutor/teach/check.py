@@ -155,6 +155,8 @@ def _field(path: tuple) -> str:
 def _languages(data: dict, at) -> list[Problem]:
     """A note (not an error: either language may be left out) for a text missing a language others have."""
     texts = [((f,), data[f]) for f in TEXT_FIELDS] + [(("hints", i), h) for i, h in enumerate(data["hints"])]
+    texts += [(("takeaway",), data["takeaway"])] if "takeaway" in data else []
+    texts += [(("predict", "question"), data["predict"]["question"])] if "predict" in data else []
     used = sorted(set().union(*(set(v) for _, v in texts)))
     out = []
     for where, value in texts:
@@ -188,11 +190,34 @@ def _computed(data: dict, at) -> list[Problem]:
         out.append(at(("answer",), "check.answer", {"answer": data["answer"], "rounded": f"{loss:.4f}",
                                                     "exact": f"{loss:.10g}"}))  # fmt: skip
     out += _stages(data.get("stages", {}), result, at)
+    out += _lessons(data, problem, at)
     missing = [
         c for c in implied_concepts({**data, "logits": numbers(data["logits"])}) if c not in data.get("concepts", [])
     ]
     if "concepts" in data and missing:
         out.append(at(("concepts",), "check.concepts", {"missing": ", ".join(missing)}, error=False))
+    return out
+
+
+def _lessons(data: dict, problem, at) -> list[Problem]:
+    """The predict-first question and the takeaway: a comparison that means something here, placeholders only."""
+    from ..practice import takeaway
+
+    out = []
+    compare = None
+    if "predict" in data:
+        compare = data["predict"]["compare"]
+        if not takeaway.needs(compare, problem):
+            out.append(at(("predict", "compare"), "check.predict_needs", {"compare": compare}))
+            compare = None
+    texts = [(("takeaway", lang), text) for lang, text in data.get("takeaway", {}).items()]
+    texts += [
+        (("predict", "question", lang), text) for lang, text in data.get("predict", {}).get("question", {}).items()
+    ]
+    for where, text in texts:
+        for key, detail in takeaway.template_problems(text, problem, compare):
+            out.append(at(where, key, {"field": _field(where), "name": detail,
+                                       "names": ", ".join(takeaway.PLACEHOLDERS)}))  # fmt: skip
     return out
 
 
