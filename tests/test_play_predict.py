@@ -206,6 +206,8 @@ def test_the_keys_line_and_help_name_the_new_keys(lang):
     app = make_app(lang=lang)
 
     async def script(pilot):
+        await pilot.press("right")  # a short sentence: nothing to scroll, so the key line lists the keys
+        await pilot.pause()
         keys = shown(app, "#keys")
         for k in ("p 预测", "u 撤销", "r 重置") if lang == "zh" else ("p predict", "u undo", "r reset"):
             assert k in keys
@@ -215,5 +217,19 @@ def test_the_keys_line_and_help_name_the_new_keys(lang):
         starts = {line.split()[0] for line in lines[1:] if line.strip()}
         assert {"n", "p", "u", "r"} <= starts
         fits(app)
+
+    run(app, script)
+
+
+def test_reset_or_undo_while_asked_to_predict_ends_the_question():
+    app = make_app()
+
+    async def script(pilot):
+        await pilot.press("plus", "p", "u")
+        await pilot.pause()
+        assert not app.state.predicting and "Predict:" not in shown(app, "#keys")
+        await pilot.press("plus")  # a nudge again, not a prediction
+        await pilot.pause()
+        assert app.state.logits[0, 0] == pytest.approx(Z[0][0] + 0.1) and app.state.prediction is None
 
     run(app, script)

@@ -275,6 +275,7 @@ class PlayState:
         before = self.result
         self._restore(self.start)
         self.prediction = None
+        self.predicting = False
         self._changed("reset", before)
 
     def undo(self) -> bool:
@@ -283,6 +284,7 @@ class PlayState:
             self.event = Event("undo_none", self.result)
             return False
         snap = self.undo_stack.pop()
+        self.predicting = False
         before = self.result
         self._restore(snap)
         self.result = self._compute()
