@@ -130,10 +130,15 @@ def test_article_exercise_asks_both_rows_in_chinese(tmp_path):
     child.expect("还不对。0.7030 是第 1 行的值；这道题问的是第 2 行。")
     child.sendline("0．６８６０")
     child.expect("正确")
+    child.expect("算最终损失之前先预测")  # the predict-first question comes before the final step
+    child.expect("> ")
+    child.sendline("高于")
+    child.expect("已记下你的预测（高于）")
     child.expect("最终的损失是多少")
     child.sendline("0.69")
     child.expect("还不对。0.69 只有 2 位小数；这一步要求 4 位小数。请算到 4 位小数后再试。")
     child.sendline("(0.7030+0.6860)/2")
+    child.expect("预测正确：损失 0.6945 高于 0.6931。")
     child.expect("完成了 6 步中的 6 步：0 步首次答对，2 步重试后答对，0 步揭晓了答案，4 步跳过")
     finish(child)
 
