@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,12 +31,21 @@ ROWS = 10_000
 GOALS = {"40 problems": 2.0, "distinct problems": 3.0}  # seconds for 10,000 rows, whole process
 
 
-def xent(*args: str) -> float:
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + system) of each process, by label
+
+
+def xent(*args: str, label: str = "") -> float:
+    """Wall seconds of one whole xent process (its CPU seconds kept under `label`)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "xent_tutor", *args], check=False, capture_output=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 2) or b"Traceback" in r.stderr:
         sys.exit(f"xent {' '.join(args)} failed: {r.stderr.decode(errors='replace')[-400:]}")
+    if label:
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        CPU.setdefault(label, []).append(cpu)
     return took
 
 
@@ -108,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
     with tempfile.TemporaryDirectory() as tmp:
         files = {"40 problems": Path(tmp) / "shared.csv", "distinct problems": Path(tmp) / "distinct.csv"}
         shared_csv(files["40 problems"])
@@ -116,16 +128,21 @@ def main() -> None:
         per_row, floor = [], []
         for _ in range(args.rounds):
             for name, path in files.items():
-                times[name].append(xent("grade", str(path), "--format", "csv"))
+                times[name].append(xent("grade", str(path), "--format", "csv", label=name))
             ten = sum(xent("quiz", "--exercise", "article-exercise", "--answer", "0.6945") for _ in range(10))
             per_row.append(ten / 10 * ROWS)
             floor.append(xent("--version"))
     r = statistics.median(per_row)
+    print(
+        f"started {started}, load average {os.getloadavg()[0]:.1f} at the end; "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
     for name, xs in times.items():
         g = statistics.median(xs)
         verdict = "met" if g <= GOALS[name] else "MISSED"
         print(f"xent grade, {ROWS} rows, {name + ':':19} {spread(xs)}   goal <= {GOALS[name]} s: {verdict}"
               f"   ratio to per-row processes {g / r:.5f}x")  # fmt: skip
+        print(f"    CPU seconds of that process (user + system, less sensitive to a busy machine): {spread(CPU[name])}")
     print(f"one 'xent quiz --answer' per row (x{ROWS}):     {spread(per_row)}")
     print(f"start-up floor ('xent --version'):             {spread(floor)}")
 
