@@ -324,3 +324,20 @@ def test_a_small_value_asks_its_own_decimals_and_the_message_says_how_many(home)
     assert rows[0]["message"] == f"{p:.4f} is {p:.6f} rounded to 4 decimals; 6 decimals are required."
     loss = math.log(1 + math.exp(6.0))  # -ln p
     assert rows[2]["message"] == f"no known mistake gives this number; the answer is {loss:.4f}"
+
+
+def test_judging_before_diagnosing_changes_no_verdict(home, monkeypatch):
+    # A loss answer is judged on a step without mistake candidates first; every verdict must be the one
+    # the fully diagnosed step gives (right, short, close, a named mistake or none).
+    from xent_tutor.teach import grade as g
+
+    lines = []
+    for s in range(40):
+        d = ("easy", "medium", "hard")[s % 3]
+        for answer in ("1.0", "-1.0", "0.69", "2.3026", "0.5", "1.2345", "abc", "0"):
+            lines.append(f"s{s},seed:{s}:{d},{answer}")
+    (home / "a.csv").write_text("\n".join(lines) + "\n")
+    two_tier = xent("grade", "a.csv", "--format", "csv").stdout
+    full = g.Grader.step
+    monkeypatch.setattr(g.Grader, "step", lambda self, ref, stage, diagnose=True: full(self, ref, stage, True))
+    assert xent("grade", "a.csv", "--format", "csv").stdout == two_tier
