@@ -10,7 +10,7 @@ from typing import TextIO
 
 from rich.cells import cell_len
 
-from ..lesson.text import UNSAFE_INLINE, printable, printable_lines, t
+from ..lesson.text import UNSAFE_INLINE, catalogue, printable, printable_lines, t
 from .grade import STATUSES, Gradebook, Row, Summary, Tally
 
 CSV_COLUMNS = ("line", "student", "exercise", "stage", "answer", "status", "kind", "message", "value", "expected",
@@ -131,7 +131,7 @@ def kind_label(kind: str, lang: str) -> str:
 def stage_label(stage: str, lang: str) -> str:
     """A stage as the table shows it."""
     key = "grade.stage." + stage
-    return t(key, lang) if stage in ("exp", "row_sum", "p_true", "neg_log_p", "loss") else printable(stage, 20)
+    return t(key, lang) if key in catalogue(lang) else printable(stage, 20)  # an unknown stage as written
 
 
 def write_table(out: TextIO, graded: list[Row], summary: Summary, rules: dict, lang: str) -> None:
