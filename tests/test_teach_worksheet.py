@@ -137,3 +137,13 @@ def test_unbatched_and_k_dimensional_exercises_lay_out_one_row_per_sample(home):
     assert "| (0, 0) | 0 | 1 | 0.5 |" in r.stdout and "| (0, 1) | 1 | 2 | 0.1 |" in r.stdout
     key = (home / "key.md").read_text()
     assert "| (0, 1) | 7.3891, 1.1052 | 8.4942 |" in key  # e^2 = 7.3891, e^0.1 = 1.1052
+
+
+@pytest.mark.parametrize("lang, says", [("en", "4 significant figures"), ("zh", "4 位有效数字")])
+def test_the_key_says_how_it_writes_a_small_p(home, lang, says):
+    # seed 3, easy: row 1 is z = (-1.05, 1.21), label 0, so p = 1 / (1 + e^2.26) = 0.094490...
+    r = xent("worksheet", "--count", 1, "--seed", 3, "--lang", lang, "-o", "sheet.md", "--key", "key.md")
+    assert r.exit_code == 0, r.output
+    key = (home / "key.md").read_text("utf-8")
+    assert "| 0.09449 |" in key
+    assert says in key and "-ln" not in key
