@@ -274,20 +274,34 @@ def test_format_1_progress_is_migrated_without_losing_history(pfile):
 
 def test_corrupt_progress_file_is_moved_aside(pfile):
     pfile.parent.mkdir(parents=True)
-    pfile.write_text("{not json")
+    pfile.write_text('{"format": 2, "sessions": [{"when": ')  # xent's own file, cut short
     r = xent("quiz", "--exercise", "article-exercise", input="0.9547\n")
     assert r.exit_code == 0
     assert "was moved to" in r.stderr
     assert json.loads(pfile.read_text())["sessions"][0]["by_stage"]["exp"]["right_first"] == 1
     moved = [p for p in pfile.parent.iterdir() if ".bad-" in p.name]
-    assert len(moved) == 1 and moved[0].read_text() == "{not json"
+    assert len(moved) == 1 and moved[0].read_text() == '{"format": 2, "sessions": [{"when": '
 
 
-def test_unknown_version_is_moved_aside(pfile):
+def test_a_file_that_is_not_xents_is_refused_and_kept(pfile):
+    pfile.parent.mkdir(parents=True)
+    pfile.write_text("{not json")
+    r = xent("quiz", "--exercise", "article-exercise", input="0.9547\n")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == (
+        f"xent: error: --progress-file: '{pfile}' is not a xent progress file (not JSON); xent leaves it as it is: "
+        "move it away, or point --progress-file or XENT_PROGRESS_FILE at another file\n"
+    )
+    assert sorted(p.name for p in pfile.parent.iterdir()) == [pfile.name] and pfile.read_text() == "{not json"
+
+
+def test_newer_version_is_refused_not_discarded(pfile):
     pfile.parent.mkdir(parents=True)
     pfile.write_text(json.dumps({"format": 99, "sessions": []}))
-    data, note = progress.load(pfile)
-    assert data == progress.empty() and "format 99" in note
+    with pytest.raises(progress.XentError) as e:
+        progress.load(pfile)
+    assert e.value.key == "progress_newer" and e.value.params["format"] == "99"
+    assert json.loads(pfile.read_text()) == {"format": 99, "sessions": []}
 
 
 def test_concurrent_writers_keep_every_session(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -72,8 +73,37 @@ def _occupy(fd: int) -> bool:
     return True
 
 
+def _buffered(stream: Any) -> Any:
+    """The stream over a buffered writer: an unbuffered one (PYTHONUNBUFFERED, -u) drops what a short
+    write (a full disk, `ulimit -f`) did not take, silently; a buffered writer retries and raises."""
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        return stream
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        wrapped = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
+                                   line_buffering=stream.line_buffering, write_through=True)  # fmt: skip
+        return _Flushed(wrapped)
+    return stream
+
+
+class _Flushed:
+    """A text stream flushed after every write, as the unbuffered one it stands for was."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        n = self._stream.write(text)
+        self._stream.flush()
+        return n
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _stream(fd: int, current: Any) -> Any:
     if current is not None and not _occupy(fd):
+        current = _buffered(current)
         # Text that the encoding cannot show is written as \u escapes (ASCII-safe) instead of failing.
         if (getattr(current, "encoding", "") or "").lower().replace("-", "") not in ("utf8", "utf8sig"):
             with contextlib.suppress(AttributeError, ValueError):
@@ -132,6 +162,8 @@ def run(main: Callable[[], Any]) -> int:
             code: Any = 0
         except SystemExit as e:
             code = e.code
+        except KeyboardInterrupt:  # Ctrl-C before the command began, or after it ended: quietly
+            code = 130
         sys.stdout.flush()
     except (OutputError, BrokenPipeError) as e:
         _silence(1)

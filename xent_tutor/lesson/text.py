@@ -132,6 +132,8 @@ def _params(params: dict[str, object], lang: str) -> dict[str, object]:
         if "kind" in out:
             out["kind"] = t("io.kind." + str(out["kind"]), lang)
         out["why"] = t("io.why." + str(out["why"]), lang, **out) + str(out.pop("debug", ""))
+    if isinstance(out.get("what"), str) and f"progress_what.{out['what']}" in catalogue(DEFAULT_LANG):
+        out["what"] = t(f"progress_what.{out['what']}", lang, **{**out, "what": ""})  # what a file holds, in words
     if isinstance(out.get("choices"), list | tuple):
         out["choices"] = either(out["choices"], lang)
     if "classes" not in out and "top" in out:

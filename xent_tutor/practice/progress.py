@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import stat
 import tempfile
 import time
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import signals
 from ..errors import XentError
 
 FORMAT_VERSION = 2
@@ -51,38 +53,92 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
             "attempted": sorted(attempted), "migrated_from": 1}  # fmt: skip
 
 
-def load(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The progress in `path` for a writer: a corrupt or unknown-version file is moved aside (with a note)."""
-    raw = _read_bytes(path)
-    if raw is None:
-        return empty(), None
-    try:
-        return parse(raw), None
-    except (ValueError, TypeError) as e:
-        return empty(), _move_aside(path, _reason(e))
+def load(path: Path) -> tuple[dict[str, Any], XentError | None]:
+    """The progress in `path` for a writer: a damaged xent file is moved aside (with a note); another
+    program's file, or a newer xent's, is refused (XentError) and left exactly as it is."""
+    kind, data, reason = inspect(_read_bytes(path))
+    if kind in ("foreign", "newer"):
+        raise _refusal(path, kind, reason)
+    if kind == "corrupt":
+        return empty(), _move_aside(path, reason)
+    return data, None
 
 
-def read(path: Path) -> tuple[dict[str, Any], str | None]:
-    """The progress in `path` for a reader: nothing is renamed or written, a corrupt file is only reported."""
-    raw = _read_bytes(target(path))
-    if raw is None:
-        return empty(), None
+def read(path: Path) -> tuple[dict[str, Any], XentError | None]:
+    """The progress in `path` for a reader: nothing is renamed or written, a damaged file is only reported
+    (the note is an XentError to show as a warning)."""
+    kind, data, reason = inspect(_read_bytes(target(path)))
+    if kind in ("foreign", "newer"):
+        raise _refusal(path, kind, reason)
+    if kind == "corrupt":
+        return empty(), XentError("progress_corrupt_kept", None, path=str(path), what=reason, limit=MAX_BYTES >> 20)
+    return data, None
+
+
+# A file xent wrote begins with its format key (json.dump keeps the key order of empty()): a damaged one
+# that still begins so is xent's, and anything else is another program's, never to be moved or written.
+_XENT_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{\s*\"format\"\s*:\s*(-?\d+)?")
+
+
+def inspect(raw: bytes | None) -> tuple[str, dict[str, Any], str]:
+    """What a progress file's bytes hold: (kind, record, reason).
+
+    kind is "ok" (a record of a known format, or no file / an empty one), "corrupt" (xent's, damaged),
+    "newer" (a newer xent's format; reason is the number) or "foreign" (not xent's; reason says what it is).
+    """
+    if raw is None or not raw.strip():
+        return "ok", empty(), ""
+    start = _XENT_START.match(raw[:4096])
+    number = int(start.group(1)) if start and start.group(1) and len(start.group(1)) < 10 else None
+    if number is not None and number > FORMAT_VERSION:
+        return "newer", empty(), str(number)
     try:
-        return parse(raw), None
+        return "ok", parse(raw), ""
+    except _Foreign as e:
+        if start:  # begins as xent's files do: damaged (cut short, overwritten in the middle, ...)
+            return "corrupt", empty(), str(e)
+        return "foreign", empty(), str(e)
+    except _Newer as e:
+        return "newer", empty(), str(e)
     except (ValueError, TypeError) as e:
-        return empty(), _text("progress_corrupt_kept", path=str(path), reason=_reason(e))
+        return "corrupt", empty(), _reason(e)
+
+
+class _Foreign(ValueError):
+    """Bytes that are not a JSON object with xent's format key."""
+
+
+class _Newer(ValueError):
+    """A progress record of a format newer than this xent knows."""
+
+
+def _refusal(path: Path, kind: str, reason: str) -> XentError:
+    if kind == "newer":
+        return XentError("progress_newer", "progress_file", path=str(path), format=reason, known=FORMAT_VERSION)
+    return XentError("progress_foreign", "progress_file", path=str(path), what=reason, limit=MAX_BYTES >> 20)
 
 
 def parse(raw: bytes) -> dict[str, Any]:
     """The progress record in a file's bytes, as format 2; ValueError (saying what is wrong) for anything else."""
     if len(raw) > MAX_BYTES:
-        raise ValueError(f"larger than {MAX_BYTES >> 20} MiB")
+        raise _Foreign("large")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Foreign("binary") from None
+    try:
+        data = json.loads(text)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
-    if not isinstance(data, dict) or data.get("format") not in KNOWN_FORMATS:
-        raise ValueError(f"unknown format {data.get('format') if isinstance(data, dict) else '?'}")
+        raise _Foreign("nested") from None
+    except ValueError:
+        raise _Foreign("not_json") from None
+    if not isinstance(data, dict) or "format" not in data:
+        raise _Foreign("no_format")
+    version = data["format"]
+    if _count(version) and version > FORMAT_VERSION:
+        raise _Newer(str(version))
+    if version not in KNOWN_FORMATS or isinstance(version, bool):
+        raise ValueError(f"unknown format {str(version)[:20]}")
     if not isinstance(data.get("sessions"), list) or not isinstance(data.get("solved"), list):
         raise ValueError("missing sessions")
     problem = shape_problem(data)
@@ -117,7 +173,7 @@ def _counts(x: object) -> bool:
 
 
 def _session_problem(s: dict[str, Any], version: object) -> str | None:
-    for key in ("when", "mode"):
+    for key in ("when", "mode", "id"):
         if key in s and not isinstance(s[key], str):
             return f"{key} is not text"
     if "problems" in s and not (isinstance(s["problems"], list) and all(isinstance(p, str) for p in s["problems"])):
@@ -188,20 +244,18 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _reason(e: Exception) -> str:
-    if isinstance(e, UnicodeDecodeError):
-        return "not UTF-8 text"
     return str(e)[:80]
 
 
-def _move_aside(path: Path, reason: str) -> str:
-    """Rename a corrupt file out of the way; the note says where it went, or that it could not be moved."""
+def _move_aside(path: Path, what: str) -> XentError:
+    """Rename a damaged file out of the way; the note says where it went (refused if it cannot be moved)."""
     moved = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
     try:
         os.replace(path, moved)
     except OSError as e:
-        raise XentError("progress_stuck", "progress_file", path=str(path), reason=reason[:80],
-                        error=e.strerror or str(e)) from None  # fmt: skip
-    return _text("progress_corrupt", path=str(path), moved=str(moved), reason=reason[:80])
+        raise XentError("progress_stuck", "progress_file", path=str(path), what=what,
+                        error=e.strerror or str(e), limit=MAX_BYTES >> 20) from None  # fmt: skip
+    return XentError("progress_corrupt", None, path=str(path), moved=str(moved), what=what, limit=MAX_BYTES >> 20)
 
 
 def _clean_stale(path: Path) -> None:
@@ -212,12 +266,6 @@ def _clean_stale(path: Path) -> None:
             if pattern.fullmatch(f.name):
                 with contextlib.suppress(OSError):
                     f.unlink()
-
-
-def _text(key: str, **params: object) -> str:
-    from ..lesson.text import t
-
-    return t(key, **params)
 
 
 @contextlib.contextmanager
@@ -238,9 +286,15 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def write_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write to a temporary file in the same folder, then rename over the old one."""
+    """Write to a temporary file in the same folder, then rename over the old one (its permissions kept).
+
+    The format key is written first: that is how a damaged file is still known as xent's.
+    """
+    data = {"format": data["format"], **data}
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1)
             f.flush()
@@ -252,14 +306,22 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def record(path: Path, session: dict[str, Any], solved: list[str], attempted: list[str] = ()) -> str | None:
-    """Append one session and the exercises solved or tried; returns a note if the old file was bad."""
+def record(path: Path, session: dict[str, Any], solved: list[str], attempted: list[str] = ()) -> XentError | None:
+    """Add one session (or replace the one with its `id`) and the exercises solved or tried.
+
+    Returns a note if a damaged file was moved aside; a file that is not xent's is refused.
+    """
     real = target(path)
     try:
-        with _locked(real):
+        with signals.deferred(), _locked(real):
             _clean_stale(real)
             data, note = load(real)
-            data["sessions"].append(session)
+            sessions = data["sessions"]
+            same = [i for i, s in enumerate(sessions) if "id" in session and s.get("id") == session["id"]]
+            if same:
+                sessions[same[-1]] = session
+            else:
+                sessions.append(session)
             data["solved"] = sorted(set(data["solved"]) | set(solved))
             data["attempted"] = sorted(set(data.get("attempted", [])) | set(attempted) | set(solved))
             write_atomic(real, data)
@@ -268,12 +330,59 @@ def record(path: Path, session: dict[str, Any], solved: list[str], attempted: li
         raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None
 
 
+def _claim(path: Path, real: Path) -> tuple[str, dict[str, Any], str]:
+    """What the file holds, for a writer: refused (XentError) unless it is xent's, of a format it knows."""
+    kind, data, what = inspect(_read_bytes(real))
+    if kind in ("foreign", "newer"):
+        raise _refusal(path, kind, what)
+    return kind, data, what
+
+
+class Recorder:
+    """One quiz session in the progress file: checked before the first question, saved after every answer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.id = secrets.token_hex(8)
+        self._saved: str | None = None
+
+    def open(self) -> XentError | None:
+        """Refuse a file that is not xent's or is a newer xent's; move a damaged one aside now (the note says where)."""
+        real = target(self.path)
+        kind, _, _ = _claim(self.path, real)
+        if kind != "corrupt":
+            return None
+        try:
+            with signals.deferred(), _locked(real):
+                _, note = load(real)  # read again under the lock: another quiz may have moved it already
+                return note
+        except OSError as e:
+            raise XentError(
+                "progress_write", "progress_file", path=str(self.path), reason=e.strerror or str(e)
+            ) from None
+
+    def save(
+        self, session: dict[str, Any], solved: list[str], attempted: list[str], *, final: bool = False
+    ) -> XentError | None:
+        """Save the session as it stands; before the end, only when more than the clock changed since the last save."""
+        state = json.dumps([{k: v for k, v in session.items() if k != "seconds"}, solved, attempted], sort_keys=True)
+        if state == self._saved and not final:
+            return None
+        note = record(self.path, {"id": self.id, **session}, solved, attempted)
+        self._saved = state
+        return note
+
+
 def reset(path: Path) -> None:
-    """Start over with an empty history."""
+    """Start over with an empty history (a file that is not xent's, or a newer xent's, is refused)."""
     real = target(path)
+    _claim(path, real)
     try:
-        with _locked(real):
+        with signals.deferred(), _locked(real):
             _clean_stale(real)
+            kind, _, what = _claim(path, real)  # again under the lock: another xent may have written it
+            if kind == "corrupt":
+                _move_aside(real, what)
             write_atomic(real, empty())
     except OSError as e:
         raise XentError("progress_write", "progress_file", path=str(path), reason=e.strerror or str(e)) from None

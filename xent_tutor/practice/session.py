@@ -7,10 +7,12 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import signals
 from ..errors import XentError
 from ..lesson.text import message, printable, t
 from . import progress, review, takeaway
@@ -115,18 +117,25 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
 class _Reader:
     """Answers from the terminal, or one per line from a pipe (blank lines skipped, long lines cut)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, before_read: Callable[[], None] | None = None) -> None:
         self.console = console
         self.tty = sys.stdin.isatty()
+        self.before_read = before_read
         self.pending: str | None = None  # a piped line looked at but not yet answered
+
+    def _saved(self) -> None:
+        if self.before_read is not None:  # what was answered so far is saved before xent waits for more
+            self.before_read()
 
     def peek(self) -> str:
         """The next piped line without using it up (EOFError at the end)."""
         if self.pending is None:
+            self._saved()
             self.pending = _next_line()
         return self.pending
 
     def read(self, prompt: str) -> str:
+        self._saved()
         if self.tty and self.pending is not None:  # typed at the prediction: already on the screen
             line, self.pending = self.pending, None
             return line
@@ -190,35 +199,63 @@ def choose(exercise: str | None, seed: int | None, difficulty: str | None, rando
     chosen_rounds = rounds if rounds is not None else (5 if stage or review_due else 1)
     plan = Plan(exercise, seed, difficulty or "easy", mode, chosen_rounds, stage)
     if review_due:
-        data, note = progress.read(progress_path)
+        data, _ = progress.read(progress_path)  # a damaged file: the quiz says so (and moves it aside)
         plan.review = True
         plan.due = review.due(data, q.STAGES)
         plan.stages = review.schedule(plan.due, chosen_rounds)
         if not plan.stages:
             plan.nothing = "quiz.review_none" if progress.stage_log(data) else "quiz.review_empty"
-        return plan, note
+        return plan, None
     if exercise is not None or random or stage or seed is not None or difficulty is not None:
         return plan, None
-    data, note = progress.read(progress_path)  # the quiz moves a corrupt file aside when it saves
+    data, _ = progress.read(progress_path)  # a damaged file: the quiz says so as it moves it aside
     solved = set(data["solved"])
     todo = [ex for ex in path_order() if ex.id not in solved]
     if todo:
         plan.exercise, plan.on_path = todo[0].id, True
         plan.path = [ex.id for ex in todo[:chosen_rounds]]
-        return plan, note
+        return plan, None
     return plan, "path_done"
 
 
 def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) -> int:
-    """Ask every step of every problem; always end with the summary and save the progress."""
-    progress.check(progress_path)  # a folder or device named as the progress file is refused before any question
+    """Ask every step of every problem, saving the progress after every answer; end with the summary."""
     if plan.review and not plan.stages:
+        _warn(progress.read(progress_path)[1], lang, [])  # nothing to ask: a damaged file is only reported
         console.print(t(plan.nothing, lang, settled=review.SETTLED))
         return 0
+    recorder = progress.Recorder(progress_path)
+    # Before any question: another program's file (or a newer xent's) is refused, a damaged one moved aside.
+    warned: list[str] = []
+    _warn(recorder.open(), lang, warned)
     tally = q.Tally()
-    reader = _Reader(console)
     started = time.monotonic()
+    when = time.strftime("%Y-%m-%dT%H:%M:%S")
     problems: list[str] = []
+
+    def save(final: bool = False) -> None:
+        if not tally.answers:  # a session in which nothing was answered is not history
+            return
+        session = {
+            "when": when,
+            "problems": problems,
+            "mode": "review" if plan.review else plan.mode if plan.stage is None else "stage:" + plan.stage,
+            "planned": tally.planned,
+            "done": tally.done,
+            "finished": tally.finished,
+            "seconds": round(time.monotonic() - started, 1),
+            "by_stage": tally.by_stage,
+            "mistakes": tally.mistakes,
+            "answers": tally.answers,
+            "firsts": {stage: "".join(map(str, marks)) for stage, marks in tally.firsts.items()},
+            "exercises": tally.exercises,
+        }
+        try:
+            _warn(recorder.save(session, tally.solved, tally.attempted, final=final), lang, warned)
+        except XentError as e:  # the quiz goes on; the next answer tries again
+            _warn(e, lang, warned)
+
+    reader = _Reader(console, save)
     code = 0
     ids = plan.path or ([plan.exercise] if plan.exercise is not None else [None] * plan.rounds)
     count = len(ids)
@@ -229,44 +266,28 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
         steps = q.make_steps(qp, plan.mode) if stage is None else [q.drill_step(qp, stage)]
         work.append((qp, steps, replace(plan, stage=stage)))
         tally.planned += len(steps)
-    if plan.stages:
-        _review_title(console, plan, lang)
-    elif plan.stage:
-        console.print(t("quiz.drill_title", lang, stage=t("stage_name." + plan.stage, lang), rounds=count))
+    stopped = None
     try:
+        if plan.stages:
+            _review_title(console, plan, lang)
+        elif plan.stage:
+            console.print(t("quiz.drill_title", lang, stage=t("stage_name." + plan.stage, lang), rounds=count))
         for number, (qp, steps, round_plan) in enumerate(work, 1):
             problems.append(qp.exercise_id or f"seed {qp.seed} ({qp.difficulty})")
             _ask_problem(console, reader, qp, steps, number, count, round_plan, tally, lang)
     except _Stop as stop:
         code = stop.code
-    except KeyboardInterrupt:
-        console.print()
-        code = 130
+    except KeyboardInterrupt as stop:  # Ctrl-C; SIGTERM or SIGHUP (signals.Terminated)
+        stopped = stop
+        code = getattr(stop, "code", 130)
     except EOFError:
+        stopped = EOFError()
+    save(final=True)  # first: a summary that cannot be shown (a closed terminal) must not cost the answers
+    if isinstance(stopped, signals.Terminated):
+        return code  # terminated or hung up: saved, and nothing more to say
+    if stopped is not None:
         console.print()
-    seconds = time.monotonic() - started
-    _summary(console, tally, seconds, plan, progress_path, lang)
-    session = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "problems": problems,
-        "mode": "review" if plan.review else plan.mode if plan.stage is None else "stage:" + plan.stage,
-        "planned": tally.planned,
-        "done": tally.done,
-        "finished": tally.finished,
-        "seconds": round(seconds, 1),
-        "by_stage": tally.by_stage,
-        "mistakes": tally.mistakes,
-        "answers": tally.answers,
-        "firsts": {stage: "".join(map(str, marks)) for stage, marks in tally.firsts.items()},
-        "exercises": tally.exercises,
-    }
-    if tally.answers:  # a session in which nothing was answered is not history
-        try:
-            note = progress.record(progress_path, session, tally.solved, tally.attempted)
-            if note:
-                sys.stderr.write(t("warn_prefix", lang) + note + "\n")
-        except XentError as e:
-            sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
+    _summary(console, tally, time.monotonic() - started, plan, progress_path, lang)
     return code
 
 
@@ -277,6 +298,16 @@ def _review_title(console, plan: Plan, lang: str) -> None:
         ago = t("quiz.review_ago_last", lang) if d.since_miss == 0 else t("quiz.review_ago", lang, n=d.since_miss + 1)
         console.print(t("quiz.review_stage", lang, stage=t("stage_name." + d.stage, lang), first=d.first,
                         attempts=d.attempts, ago=ago, rounds=plan.stages.count(d.stage)), style="dim")  # fmt: skip
+
+
+def _warn(note: XentError | None, lang: str, warned: list[str]) -> None:
+    """A warning on stderr, once per session for the same words."""
+    if note is None:
+        return
+    text = t("warn_prefix", lang) + message(note, lang) + "\n"
+    if text not in warned:
+        warned.append(text)
+        sys.stderr.write(text)
 
 
 def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -> None:
@@ -609,7 +640,7 @@ def _summary(console, tally: q.Tally, seconds: float, plan: Plan, path: Path, la
 
 def _next_on_path(console, path: Path, just_solved: list[str], lang: str) -> None:
     try:
-        data, _ = progress.load(path)
+        data, _ = progress.read(path)  # only read: this session's save already dealt with a damaged file
         solved = set(data["solved"])
     except XentError:
         solved = set()
@@ -633,8 +664,7 @@ def list_exercises(console: Console, path: Path, lang: str) -> None:
     from rich.table import Table
 
     data, note = progress.read(path)
-    if note:
-        sys.stderr.write(t("warn_prefix", lang) + note + "\n")
+    _warn(note, lang, [])
     status = exercise_status(data)
     results = progress.exercise_results(data)
     table = Table(box=None, pad_edge=False)
@@ -709,8 +739,7 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
     from rich.table import Table
 
     data, note = progress.read(path)
-    if note:
-        sys.stderr.write(t("warn_prefix", lang) + note + "\n")
+    _warn(note, lang, [])
     console.print(_plain(t("progress.file", lang, path=printable(str(path))), "dim"))
     if not data["sessions"]:
         console.print(t("progress.none", lang))
