@@ -64,9 +64,11 @@ def test_ulimit_cuts_an_export_file(batch, tmp_path):
     logits, labels = batch
     r = run_limited(40, Path(os.devnull), "explain", "--logits", logits, "--labels", labels, "--rows", "1000",
                     "--export", str(tmp_path / "x.svg"))  # fmt: skip
-    assert r.returncode != 0
-    assert r.stderr.endswith(f"--export: could not write '{tmp_path / 'x.svg'}': File too large\n")
-    assert r.stderr.count("\n") == 1
+    assert r.returncode == 1
+    assert r.stderr == (
+        f"xent: error: --export: cannot write '{tmp_path / 'x.svg'}': the file would be larger than the file "
+        "system or a size limit ('ulimit -f') allows\n"
+    )
     assert not (tmp_path / "x.svg").exists()  # no half-written file under the name asked for
     assert list(tmp_path.iterdir()) == []
 
@@ -98,3 +100,17 @@ def test_a_full_device_is_one_line_and_exit_1(args, tmp_path, unbuffered):
                            text=True, env=env, timeout=120)  # fmt: skip
     assert r.returncode == 1
     assert r.stderr == "xent: error: cannot write output: no space left on device\n"
+
+
+def test_ulimit_cuts_losses_written_with_output(batch, tmp_path):
+    logits, labels = batch
+    r = run_limited(1, Path(os.devnull), "explain", "--logits", logits, "--labels", labels, "-f", "value",
+                    "--output", str(tmp_path / "losses.csv"))  # fmt: skip
+    assert r.returncode == 1 and r.stderr.startswith(f"xent: error: --output: cannot write '{tmp_path / 'losses.csv'}'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_does_not_exist_is_still_a_usage_error(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "xent_tutor", "explain", "--export", str(tmp_path / "no" / "x.svg")],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 2 and r.stderr.count("\n") == 1

@@ -39,7 +39,7 @@ class Group(TyperGroup):
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except XentError as e:
             fail(message_of(e))
-            rv = EXIT_USAGE
+            rv = exit_code_of(e)
         except typer.TyperException as e:
             from ..usage import usage_error
 
@@ -62,6 +62,17 @@ class Group(TyperGroup):
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+# A file write that failed part-way (the disk, a size limit, the device): what was asked for was not
+# delivered, as with a failed write to stdout (exit 1); a path the user can correct is a usage error (exit 2).
+WRITE_FAILED = ("disk_full", "quota", "too_big_for_fs", "io", "no_memory", "interrupted", "network", "stale", "other")
+EXIT_OUTPUT = 1
+
+
+def exit_code_of(e: XentError) -> int:
+    """Exit 1 for a write cut short, 2 for anything else the command line or its files got wrong."""
+    return EXIT_OUTPUT if e.key == "io.write" and e.params.get("why") in WRITE_FAILED else EXIT_USAGE
 
 
 def _check_environment() -> None:
