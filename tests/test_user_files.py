@@ -32,11 +32,11 @@ def listing(folder: Path) -> dict[str, bytes]:
 FOREIGN = {
     "a class's CSV": (b"student,exercise,answer\nann,article-exercise,0.6945\n", "not JSON"),
     "passwd": (b"root:x:0:0:root:/root:/bin/bash\n", "not JSON"),
-    "a JSON list": (b"[1, 2, 3]", 'JSON without xent\'s "format" key'),
-    "another program's JSON": (b'{"name": "my-app", "version": 2}', 'JSON without xent\'s "format" key'),
+    "a JSON list": (b"[1, 2, 3]", "JSON without xent's 'format' key"),
+    "another program's JSON": (b'{"name": "my-app", "version": 2}', "JSON without xent's 'format' key"),
     "random bytes": (bytes(range(256)) * 4, "not UTF-8 text"),
     "deeply nested": (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
-    "a JSON string": (b'"format"', 'JSON without xent\'s "format" key'),
+    "a JSON string": (b'"format"', "JSON without xent's 'format' key"),
 }
 PATHS = {
     "quiz": ["quiz", "--exercise", "article-exercise"],

@@ -39,7 +39,7 @@ def quiz(
     difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard (a random problem).")] = None,
     mode: Annotated[str, typer.Option(help="steps (every stage, the default) or final (the loss only).")] = "steps",
     rounds: Annotated[
-        int | None, typer.Option(help="Problems in a row before the summary (5 for --stage and --review).")
+        int | None, typer.Option(help="Problems in a row before the summary (5 for --stage and --review; at most 100).")
     ] = None,
     review: Annotated[
         bool,
@@ -69,7 +69,7 @@ def quiz(
     Grading: xent quiz --exercise article-exercise --answer '(0.7030+0.6860)/2'
     """
     from ..practice import quiz as q
-    from ..practice.session import choose, grade, run_session
+    from ..practice.session import MAX_ROUNDS, choose, grade, run_session
 
     set_lang(lang)
     use_exercises(folders)
@@ -77,8 +77,8 @@ def quiz(
         raise XentError("bad_difficulty", "difficulty", value=difficulty)
     if mode not in q.MODES:
         raise XentError("bad_mode", "mode", value=mode)
-    if rounds is not None and rounds < 1:
-        raise XentError("bad_rounds", "rounds", value=rounds)
+    if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+        raise XentError("bad_rounds", "rounds", value=rounds, limit=MAX_ROUNDS)
     if fmt not in ("table", "json"):
         raise XentError("bad_format", "format", value=fmt, choices=("table", "json"))
     if seed is not None and seed < 0:

@@ -280,6 +280,14 @@ def loss_step(qp: QuizProblem, mistakes: bool = True) -> Step:
     return _loss_step(problem, result, rows, None, mistakes)
 
 
+def step_count(qp: QuizProblem, mode: str = "steps") -> int:
+    """len(make_steps(qp, mode)), without building the steps (a long session is counted before it starts)."""
+    if mode == "final":
+        return 1
+    live = live_rows(*rows_of(qp)[:2])
+    return 1 if not live else 6 if len(live) > 1 else 5
+
+
 def drill_step(qp: QuizProblem, stage: str) -> Step:
     """One stage of a problem on its own; a loss drill gives every sample's loss in the prompt."""
     if stage == "loss":

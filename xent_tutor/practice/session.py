@@ -171,6 +171,9 @@ def _next_line() -> str:
             return line
 
 
+MAX_ROUNDS = 100  # --rounds: a session longer than this is many sessions (each is saved as it goes)
+
+
 @dataclass
 class Plan:
     """What a session asks: a path exercise, a chosen exercise, random problems, or one stage drilled."""
@@ -257,22 +260,22 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
 
     reader = _Reader(console, save)
     code = 0
-    ids = plan.path or ([plan.exercise] if plan.exercise is not None else [None] * plan.rounds)
+    ids = plan.path or ([plan.exercise] if plan.exercise is not None else [None] * min(plan.rounds, MAX_ROUNDS))
     count = len(ids)
-    work = []
-    for number, exercise in enumerate(ids, 1):
-        qp = _problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
-        stage = plan.stages[number - 1] if plan.stages else plan.stage
-        steps = q.make_steps(qp, plan.mode) if stage is None else [q.drill_step(qp, stage)]
-        work.append((qp, steps, replace(plan, stage=stage)))
-        tally.planned += len(steps)
+    # The problems are drawn now (cheap) and counted; their questions are built only when each is reached.
+    work = [_problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
+            for number, exercise in enumerate(ids, 1)]  # fmt: skip
+    stages = [plan.stages[i] if plan.stages else plan.stage for i in range(len(work))]
+    tally.planned = sum(1 if stage else q.step_count(qp, plan.mode) for qp, stage in zip(work, stages, strict=True))
     stopped = None
     try:
         if plan.stages:
             _review_title(console, plan, lang)
         elif plan.stage:
             console.print(t("quiz.drill_title", lang, stage=t("stage_name." + plan.stage, lang), rounds=count))
-        for number, (qp, steps, round_plan) in enumerate(work, 1):
+        for number, (qp, stage) in enumerate(zip(work, stages, strict=True), 1):
+            steps = q.make_steps(qp, plan.mode) if stage is None else [q.drill_step(qp, stage)]
+            round_plan = replace(plan, stage=stage)
             problems.append(qp.exercise_id or f"seed {qp.seed} ({qp.difficulty})")
             _ask_problem(console, reader, qp, steps, number, count, round_plan, tally, lang)
     except _Stop as stop:
