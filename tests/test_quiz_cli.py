@@ -224,7 +224,7 @@ def test_grading_json():
         (["--exercise", "nope"], "no exercise with id 'nope'"),
         (["--difficulty", "extreme"], "unknown difficulty"),
         (["--mode", "fast"], "unknown mode"),
-        (["--rounds", "0"], "rounds must be at least 1"),
+        (["--rounds", "0"], "rounds must be between 1 and 100, got 0"),
     ],
 )
 def test_quiz_usage_errors(args, fragment):
