@@ -47,7 +47,7 @@ def test_ulimit_cuts_a_long_lesson(batch, tmp_path, fmt, unbuffered):
     """ulimit -f 40; xent explain ... --rows 5000 > f: stopped at 40 KiB with exit 0 and no message."""
     logits, labels = batch
     out = tmp_path / "f"
-    r = run_limited(40, out, "explain", "--logits", logits, "--labels", labels, "--rows", str(ROWS), "-f", fmt,
+    r = run_limited(40, out, "explain", "-q", "--logits", logits, "--labels", labels, "--rows", str(ROWS), "-f", fmt,
                     unbuffered=unbuffered)  # fmt: skip
     assert r.returncode == 1 and r.stderr == CUT
     assert out.stat().st_size == 40 * 1024
@@ -56,13 +56,13 @@ def test_ulimit_cuts_a_long_lesson(batch, tmp_path, fmt, unbuffered):
 @pytest.mark.parametrize("unbuffered", [True, False], ids=["PYTHONUNBUFFERED", "buffered"])
 def test_ulimit_cuts_a_value(tmp_path, unbuffered):
     out = tmp_path / "f"
-    r = run_limited(0, out, "explain", "-f", "value", unbuffered=unbuffered)
+    r = run_limited(0, out, "explain", "-q", "-f", "value", unbuffered=unbuffered)
     assert r.returncode == 1 and r.stderr == CUT and out.read_bytes() == b""
 
 
 def test_ulimit_cuts_an_export_file(batch, tmp_path):
     logits, labels = batch
-    r = run_limited(40, Path(os.devnull), "explain", "--logits", logits, "--labels", labels, "--rows", "1000",
+    r = run_limited(40, Path(os.devnull), "explain", "-q", "--logits", logits, "--labels", labels, "--rows", "1000",
                     "--export", str(tmp_path / "x.svg"))  # fmt: skip
     assert r.returncode == 1
     assert r.stderr == (
@@ -78,10 +78,10 @@ def test_ulimit_cuts_an_export_file(batch, tmp_path):
 @pytest.mark.parametrize(
     "args",
     [
-        ["explain"],
-        ["explain", "-f", "markdown"],
-        ["explain", "-f", "value"],
-        ["explain", "-f", "json"],
+        ["explain", "-q"],
+        ["explain", "-q", "-f", "markdown"],
+        ["explain", "-q", "-f", "value"],
+        ["explain", "-q", "-f", "json"],
         ["worksheet", "--count", "3"],
         ["exercises"],
         ["progress"],
@@ -104,13 +104,13 @@ def test_a_full_device_is_one_line_and_exit_1(args, tmp_path, unbuffered):
 
 def test_ulimit_cuts_losses_written_with_output(batch, tmp_path):
     logits, labels = batch
-    r = run_limited(1, Path(os.devnull), "explain", "--logits", logits, "--labels", labels, "-f", "value",
+    r = run_limited(1, Path(os.devnull), "explain", "-q", "--logits", logits, "--labels", labels, "-f", "value",
                     "--output", str(tmp_path / "losses.csv"))  # fmt: skip
     assert r.returncode == 1 and r.stderr.startswith(f"xent: error: --output: cannot write '{tmp_path / 'losses.csv'}'")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_that_does_not_exist_is_still_a_usage_error(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "xent_tutor", "explain", "--export", str(tmp_path / "no" / "x.svg")],
+    r = subprocess.run([sys.executable, "-m", "xent_tutor", "explain", "-q", "--export", str(tmp_path / "no" / "x.svg")],
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 2 and r.stderr.count("\n") == 1

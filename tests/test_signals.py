@@ -95,7 +95,7 @@ def wait_for_handlers(pid: int) -> None:
 @pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.1, 0.2, 0.4])
 def test_ctrl_c_from_the_first_instruction_is_a_quiet_130(delay):
     """timeout -s INT 0.1 xent explain -f value: a traceback while Typer, numpy and Rich were loading."""
-    proc = subprocess.Popen([sys.executable, "-m", "xent_tutor", "explain", "-f", "value"],
+    proc = subprocess.Popen([sys.executable, "-m", "xent_tutor", "explain", "-q", "-f", "value"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     wait_for_handlers(proc.pid)
     time.sleep(delay)
@@ -109,7 +109,7 @@ def test_ctrl_c_from_the_first_instruction_is_a_quiet_130(delay):
 
 
 def test_ctrl_c_on_a_terminal_while_starting_is_quiet(tmp_path):
-    child = spawn(tmp_path, "explain", "--rows", "3")
+    child = spawn(tmp_path, "explain", "-q", "--rows", "3")
     wait_for_handlers(child.pid)
     child.delaybeforesend = 0
     child.sendintr()
