@@ -102,10 +102,11 @@ def test_ctrl_c_from_the_first_instruction_is_a_quiet_130(delay):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    if proc.returncode == 0:  # it had finished: its whole answer is there
-        assert out == "0.6945089706917403\n" and err == ""
-    else:
-        assert proc.returncode == 130 and out == "" and err.strip() == ""
+    # 130, or killed by SIGINT itself (-2): either way the shell says 130, and nothing is printed.
+    assert proc.returncode in (0, 130, -signal.SIGINT) and err.strip() == ""
+    assert out in ("", "0.6945089706917403\n")  # nothing, or the whole answer: never a part of it
+    if proc.returncode == 0:
+        assert out
 
 
 def test_ctrl_c_on_a_terminal_while_starting_is_quiet(tmp_path):

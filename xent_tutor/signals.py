@@ -9,6 +9,7 @@ with 128 + the signal's number, as a shell reports a process a signal stopped (1
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -46,6 +47,10 @@ def _handler(signum: int, frame: Any) -> None:
         _received.append(signum)
     if _depth[0]:
         _pending.append(signum)
+        return
+    if frame is not None and frame.f_code.co_name == "cb" and "importlib" in frame.f_code.co_filename:
+        # An import's lock callback, whose exceptions Python prints and ignores: deliver it again after it.
+        os.kill(os.getpid(), signum)
         return
     raise _exception(signum)
 
