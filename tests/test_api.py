@@ -145,3 +145,20 @@ def test_bad_arguments_raise_a_value_error_naming_the_argument(kwargs, named):
         xent_tutor.explain(args.pop("logits"), args.pop("labels"), **args)
     assert isinstance(info.value, xent_tutor.InputError)
     assert str(info.value).startswith(named) and "--" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("logits", "says"),
+    [
+        ([[1.0, 2.0], [3.0]], "logits: row 2 has 1 values but row 1 has 2"),
+        (
+            [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0]]],
+            "logits: row 2, column 2 has shape (1) but the first one has (2)",
+        ),
+    ],
+)
+def test_ragged_lists_say_which_row_is_short(logits, says):
+    with pytest.raises(xent_tutor.InputError) as info:
+        xent_tutor.explain(logits, [0, 1])
+    assert str(info.value).startswith(says), str(info.value)
+    assert "inhomogeneous" not in str(info.value) and "pass a list" not in str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +12,7 @@ import numpy as np
 
 from .engine.core import Options, Result, gradient, make_problem
 from .engine.core import explain as _explain
+from .engine.inputs import nested_shape
 from .errors import XentError
 from .lesson.text import LANGS, detect_lang, message, note
 
@@ -37,6 +39,9 @@ def _as_array(x: Any, name: str) -> np.ndarray:
     detach = getattr(x, "detach", None)
     if callable(detach):  # a tensor that requires grad refuses __array__ until it is detached
         x = detach()
+    if isinstance(x, list):
+        with contextlib.suppress(RecursionError):  # nested past Python's limit: NumPy refuses it below
+            nested_shape(x, name)  # a ragged list: which row is short, not NumPy's "inhomogeneous shape"
     try:
         if hasattr(x, "__array__") or not hasattr(x, "__dlpack__"):
             return np.asarray(x)

@@ -334,6 +334,11 @@ def _shape(data: object, where: str, source: str | None, at: tuple[int, ...]) ->
     return (len(data), *first)
 
 
+def nested_shape(data: object, where: str) -> tuple[int, ...]:
+    """The shape of nested lists; a ragged one raises XentError naming the short row."""
+    return _shape(data, where, None, ())
+
+
 def _describe(shape: tuple[int, ...]) -> str:
     return "a number" if not shape else "(" + ", ".join(map(str, shape)) + ")"
 
