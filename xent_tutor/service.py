@@ -101,10 +101,11 @@ def run_explain(
     top: int = 0,
     threads: int | None = None,
     progress=None,
+    keep_lse: bool = False,
 ) -> Result:
     """The whole explain pipeline: inputs -> problem -> result."""
     problem = build_problem(req, stdin)
-    return explain(problem, rows, argmax=argmax, top=top, threads=threads, progress=progress)
+    return explain(problem, rows, argmax=argmax, top=top, threads=threads, progress=progress, keep_lse=keep_lse)
 
 
 def class_budget(width: int, precision: int) -> int:

@@ -61,10 +61,16 @@ def explain(
     top: Annotated[int, typer.Option(help="Also list the K samples with the highest loss.")] = 0,
     output: Annotated[str | None, typer.Option(help="Write the per-sample losses to a .npy or .csv file.")] = None,
     grad: Annotated[bool, typer.Option("--grad", help="Add the gradient of the loss for every logit.")] = False,
+    grad_output: Annotated[
+        str | None,
+        typer.Option(help="Write the gradient of the loss (the logits' shape and dtype) to a .npy or .csv file."),
+    ] = None,
     export: Annotated[
         str | None, typer.Option(help="Also save what is shown as .svg, .html or .txt (for slides and notes).")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace existing --output / --export files.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing --output / --grad-output / --export files.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes and no progress bar.")] = False,
     threads: Annotated[
         int | None, typer.Option(help="Threads for a big batch (default: XENT_NUM_THREADS, else the usable cores).")
@@ -111,9 +117,20 @@ def explain(
         raise XentError("bad_max_input", "max_input", value=max_input, limit=MAX_INPUT_MIB)
     if output is not None and not output.lower().endswith((".npy", ".csv")):
         raise XentError("output_type", "output", path=output)
-    for path, option in ((output, "output"), (export, "export")):
-        if path is not None:  # refused before any work, not after it
-            may_write(path, option, force)
+    if grad_output is not None:
+        from ..engine.outputs import check_grad_path
+
+        check_grad_path(grad_output)
+        if reduction == "none":
+            raise XentError("grad_output_none", "grad_output")
+    named = [(path, option) for path, option in ((output, "output"), (grad_output, "grad_output"), (export, "export"))]
+    for i, (path, option) in enumerate(named):
+        if path is None:
+            continue
+        may_write(path, option, force)  # refused before any work, not after it
+        for other, other_option in named[:i]:
+            if other is not None and Path(other).resolve() == Path(path).resolve():
+                raise XentError("same_output", option, path=path, other="--" + other_option.replace("_", "-"))
     req = ExplainRequest(
         logits=logits,
         labels=labels,
@@ -143,12 +160,17 @@ def explain(
             top=top,
             threads=threads,
             progress=progress,
+            keep_lse=grad_output is not None or (grad and fmt == "json"),
         )
     lang = current_lang()
     if output is not None:
         from ..engine.outputs import write_losses
 
         write_losses(Path(output), result.per_sample.reshape(result.problem.sample_shape), force)
+    if grad_output is not None:
+        from ..engine.outputs import write_grad
+
+        write_grad(Path(grad_output), result, force)
     summary = None
     n = result.problem.num_samples
     top = min(top, n)
@@ -181,7 +203,7 @@ def explain(
         if grad:
             from ..engine.core import gradient
 
-            full_grad = gradient(result)
+            full_grad = gradient(result, "float64")  # JSON numbers at float64 precision
         write_json(result, sys.stdout, summary, grad=grad, full_grad=full_grad)
     else:
         from ..service import lesson_for

@@ -48,6 +48,8 @@ class BatchLoss:
     kept: Kept | None = None  # summary figures, when asked for
     nan_ignored: int = 0  # ignored samples whose softmax is nan (+inf, nan, or every logit -inf)
     nan_ignored_first: int = -1
+    row_max: np.ndarray | None = None  # (M,) float64 max of each row, kept for the gradient when asked
+    lse: np.ndarray | None = None  # (M,) float64 log(sum(exp(z - max))): ln p = (z - max) - lse
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
@@ -80,6 +82,8 @@ class _Kernel:
     """The loss of rows [a, b), computed chunk by chunk in one reusable buffer."""
 
     def __init__(self, logits: np.ndarray, target: np.ndarray, o: Options, argmax: bool, top: int):
+        self.keep_max: np.ndarray | None = None  # when set, each row's max and lse are written here
+        self.keep_lse: np.ndarray | None = None
         self.z = logits
         self.t = target
         self.o = o
@@ -165,7 +169,7 @@ class _Kernel:
             m = self._pick(c, top)
             np.subtract(c, m[:, None], out=buf)
         if self.soft:
-            return self._soft(buf, np.asarray(t), m, None if self.col else top, c), float(n), -1, None, None
+            return self._soft(buf, np.asarray(t), m, None if self.col else top, c, s), float(n), -1, None, None
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
@@ -178,7 +182,7 @@ class _Kernel:
         eps = self.o.label_smoothing
         if eps > 0:
             shifted_sum = self._dot(buf, self.w)  # sum_c w_c (z_c - m)
-        lse = self._lse(buf, m, None if self.col else top, zero)
+        lse = self._lse(buf, m, None if self.col else top, zero, s)
         loss = lse - zy  # -log p_y = log(sum(exp(z - m))) - (z_y - m), in float64
         wy = None
         if self.w64 is not None:
@@ -198,7 +202,9 @@ class _Kernel:
             loss[ignored] = 0.0
         return loss, share, hit, ignored if any_ignored else None, bad
 
-    def _soft(self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None, z: np.ndarray) -> np.ndarray:
+    def _soft(
+        self, buf: np.ndarray, t: np.ndarray, m: np.ndarray, top: np.ndarray | None, z: np.ndarray, at: int
+    ) -> np.ndarray:
         """-sum_c a_c log p_c with a = ((1 - eps) t + eps / C) w, in the logits' precision.
 
         Expanded as lse * sum_c a_c - sum_c a_c (z_c - m), each sum split into its t part and its
@@ -215,7 +221,7 @@ class _Kernel:
             share = eps / self.c
             mass = (1.0 - eps) * mass + share * self.total_w
             tz = (1.0 - eps) * tz + share * self._dot(buf, self.w)
-        loss = self._lse(buf, m, top) * mass - tz
+        loss = self._lse(buf, m, top, None, at) * mass - tz
         bad = np.flatnonzero(np.isnan(loss))
         if bad.size:
             loss[bad] = soft_rows(np.asarray(z[bad]), t[bad], self.o.label_smoothing, self.w)
@@ -252,7 +258,7 @@ class _Kernel:
             first[tied] = zero[:, tied].argmax(axis=0)
         return first
 
-    def _lse(self, buf: np.ndarray, m: np.ndarray, top: np.ndarray | None, zero=None) -> np.ndarray:
+    def _lse(self, buf: np.ndarray, m: np.ndarray, top: np.ndarray | None, zero=None, at: int = 0) -> np.ndarray:
         """log(sum(exp(z - m))) per sample as log1p of the sum over the non-maximal classes.
 
         The largest class contributes exactly e^0 = 1; leaving it out of the sum keeps every
@@ -275,7 +281,11 @@ class _Kernel:
             np.put(buf.reshape(-1), self.base[: len(top)] + top, 0.0)  # buf is the first rows: contiguous
             rest = buf.sum(axis=1).astype(np.float64)
         # m - m is nan when the max is +inf, -inf or nan: the whole row is then nan, as in PyTorch.
-        return np.log1p(rest) + (m - m)
+        lse = np.log1p(rest) + (m - m)
+        if self.keep_lse is not None:
+            self.keep_max[at : at + len(lse)] = m
+            self.keep_lse[at : at + len(lse)] = lse
+        return lse
 
 
 def workers() -> int:
@@ -300,6 +310,7 @@ def batch_loss(
     top: int = 0,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep_lse: bool = False,
 ) -> BatchLoss:
     """Every sample's loss, split over threads (numpy releases the GIL in its loops).
 
@@ -310,6 +321,9 @@ def batch_loss(
     kernel = _Kernel(logits, target, o, argmax, top)
     losses = np.empty(m, dtype=np.float32 if kernel.dtype == np.float32 else np.float64)
     kernel.out = losses
+    if keep_lse:
+        kernel.keep_max = np.empty(m)
+        kernel.keep_lse = np.empty(m)
     n = threads or workers()
     if m * kernel.c < PARALLEL_ELEMENTS:
         n = 1
@@ -343,7 +357,7 @@ def batch_loss(
             kept.top = np.concatenate([kept.top, k.top])
     nan_ignored = sum(p[4][0] for p in parts)
     first = min((p[4][1] for p in parts if p[4][1] >= 0), default=-1)
-    return BatchLoss(losses, total, share, correct, kept, nan_ignored, first)
+    return BatchLoss(losses, total, share, correct, kept, nan_ignored, first, kernel.keep_max, kernel.keep_lse)
 
 
 def _watch(futures, done: list[int], m: int, progress: Callable[[int, int], None]) -> None:

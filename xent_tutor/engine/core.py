@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,8 @@ class Result:
     loss: float | np.ndarray
     notes: tuple[Note, ...]
     kept: Kept | None = None  # summary figures gathered in the batch pass
+    row_max: np.ndarray | None = None  # (M,) each row's max and log-sum-exp, kept for the gradient
+    lse: np.ndarray | None = None
 
 
 def make_problem(logits: np.ndarray, target: np.ndarray, options: Options | None = None, class_dim: int = 1) -> Problem:
@@ -305,14 +308,18 @@ def explain(
     threads: int | None = None,
     progress=None,
     doctor: bool = True,
+    keep_lse: bool = False,
 ) -> Result:
     """Compute the loss over the whole batch and the trace for the first `rows` samples.
 
     `argmax` also counts the samples whose true class has the largest logit, and with `top`
-    the pass gathers what `summarize` needs (count, sum, max, the `top` highest losses).
+    the pass gathers what `summarize` needs (count, sum, max, the `top` highest losses); with
+    `keep_lse` it keeps each row's max and log-sum-exp, from which `gradient` needs one exp per logit.
     """
     o = problem.options
-    b = batch_loss(problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads, progress=progress)
+    b = batch_loss(
+        problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads, progress=progress, keep_lse=keep_lse
+    )
     denominator, loss = _reduce(b, o, problem.sample_shape)
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
@@ -325,7 +332,9 @@ def explain(
         if any(key == "doctor_mostly_ignored" for key, _ in found):  # it says the same, with the counts
             notes = tuple(n for n in notes if n.key != "some_ignored")
         notes += tuple(Note(key, params) for key, params in found)
-    return Result(problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept)
+    return Result(
+        problem, trace, b.losses, b.total, denominator, live, b.correct, loss, notes, b.kept, b.row_max, b.lse
+    )
 
 
 def _reduce(b, o: Options, sample_shape: tuple[int, ...]) -> tuple[float, float | np.ndarray]:
@@ -420,23 +429,138 @@ def _grad(probs: np.ndarray, coef: np.ndarray, ignored: np.ndarray, denominator:
     return g
 
 
-def gradient(result: Result) -> np.ndarray | None:
-    """The gradient of the reduced loss for every logit, in the shape the user gave the logits."""
+GRAD_BLOCK = 1 << 17  # logits per gradient block: cache-sized, yet few Python steps
+
+
+def grad_dtype(problem: Problem) -> np.dtype:
+    """The gradient's dtype: the logits' own for floating-point logits (as autograd), else float64."""
+    return compute_dtype(problem.logits.dtype)
+
+
+def gradient_blocks(result: Result, dtype: np.dtype | str | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """d(reduced loss)/dz for every sample, as (first sample, (rows, C) block) in sample order.
+
+    ln p = (z - max) - lse from the loss pass when it kept them (else computed here), so a block
+    costs one subtraction and one exp per logit, then the target's part: (S p - a) / D per row with
+    a = w * t, S = sum_c a_c. An ignored row is 0 * p (NaN where p is), a zero denominator gives NaN
+    for every counted row, as PyTorch's autograd. A block is only valid until the next is yielded.
+    """
     p = result.problem
-    o = p.options
-    if o.reduction == "none":
+    if p.options.reduction == "none":
+        return
+    c = max(p.num_classes, 1)
+    rows = max(1, GRAD_BLOCK // c)
+    work = _GradWork(result, min(rows, p.num_samples), np.dtype(dtype or grad_dtype(p)))
+    for start in range(0, p.num_samples, rows):
+        yield start, work.block(start, min(p.num_samples, start + rows))
+
+
+class _GradWork:
+    """The gradient of a range of samples, in one set of buffers allocated once."""
+
+    def __init__(self, result: Result, rows: int, dtype: np.dtype) -> None:
+        p = result.problem
+        o = p.options
+        self.p = p
+        self.r = result
+        self.c = p.num_classes
+        self.dtype = dtype
+        self.buf = np.empty((rows, self.c), self.dtype)
+        self.tmp = np.empty((rows, self.c), self.dtype) if p.soft else None
+        d = result.denominator
+        self.d = d
+        self.eps = o.label_smoothing
+        self.w = o.weight
+        w = o.weight
+        total_w = float(w.sum()) if w is not None else float(self.c)
+        # The smoothing part of a, eps/C * w, the same in every counted row (divided by D).
+        share = self.eps / max(self.c, 1)
+        self.flat_sum = share * total_w
+        self.flat = None
+        if self.eps and d:
+            flat = share * (w if w is not None else np.ones(self.c)) / d
+            self.flat = np.asarray(flat, self.dtype)
+
+    def block(self, s: int, e: int) -> np.ndarray:
+        p = self.p
+        n = e - s
+        g = self.buf[:n]
+        z = np.asarray(p.logits[s:e])
+        with np.errstate(all="ignore"):
+            if self.r.lse is not None:
+                m, lse = self.r.row_max[s:e], self.r.lse[s:e]
+            else:
+                m = z.max(axis=1).astype(np.float64) if self.c else np.zeros(n)
+                lse = np.log(np.exp(z - m[:, None].astype(z.dtype)).sum(axis=1, dtype=np.float64))
+            np.subtract(z, m[:, None].astype(self.dtype), out=g)
+            g -= lse[:, None].astype(self.dtype)
+            np.exp(g, out=g)  # p, as autograd forms it: exp(log_softmax)
+            one = 1.0 - self.eps
+            d = self.d
+            if d == 0:  # PyTorch: 0 / 0 for every counted row; an ignored row stays 0 * p
+                g *= 0
+                if p.soft:
+                    g[...] = np.nan
+                else:
+                    g[p.target[s:e] != p.options.ignore_index] = np.nan
+                return g
+            if p.soft:
+                t = np.asarray(p.target[s:e])
+                tw = self.tmp[:n]
+                if self.w is not None:
+                    np.multiply(t, (self.w * (one / d)).astype(self.dtype), out=tw)
+                else:
+                    np.multiply(t, self.dtype.type(one / d), out=tw)
+                scale = tw.sum(axis=1, dtype=np.float64) + self.flat_sum / d  # S / D
+                g *= scale[:, None].astype(self.dtype)
+                g -= tw
+                if self.flat is not None:
+                    g -= self.flat
+                return g
+            y = self.p.target[s:e]
+            ignored = y == p.options.ignore_index
+            any_ignored = bool(ignored.any())
+            safe = np.where(ignored, 0, y) if any_ignored else y
+            wy = self.w[safe] if self.w is not None else None
+            hot = (one if wy is None else one * wy) / d  # the true class's part of a, over D
+            scale = (one if wy is None else one * wy) + self.flat_sum  # S
+            scale = np.broadcast_to(np.asarray(scale / d, np.float64), (n,)).copy()
+            if any_ignored:
+                scale[ignored] = 0.0  # an ignored row is 0 * p, as PyTorch
+            if any_ignored or not (self.flat is None and wy is None and d == 1.0):
+                g *= scale[:, None].astype(self.dtype)
+            flat_rows = np.arange(n) * self.c + safe
+            sub = np.broadcast_to(np.asarray(hot, self.dtype), (n,))
+            if any_ignored:
+                sub = np.where(ignored, 0, sub).astype(self.dtype)
+            g.reshape(-1)[flat_rows] -= sub
+            if self.flat is not None:
+                g -= self.flat
+                if any_ignored:
+                    g[ignored] += self.flat  # (0 * p - f) + f is exactly 0 again (NaN stays NaN)
+        return g
+
+
+def gradient(result: Result, dtype: np.dtype | str | None = None) -> np.ndarray | None:
+    """The gradient of the reduced loss for every logit, in the logits' shape and dtype (float64 for integers).
+
+    `dtype` asks for another precision (float64 of float32 logits: the sums then run in float64).
+    """
+    p = result.problem
+    if p.options.reduction == "none":
         return None
     c = p.num_classes
-    out = np.empty((p.num_samples, c))
-    step = max(1, (1 << 16) // max(c, 1))
-    for start in range(0, p.num_samples, step):
-        rows = np.arange(start, min(p.num_samples, start + step))
-        probs = _softmax(np.asarray(p.logits[rows], dtype=np.float64))[-1]
-        _, ignored, coef = _targets(p, rows)
-        out[rows] = _grad(probs, coef, ignored, result.denominator)
+    out = np.empty((p.num_samples, c), dtype or grad_dtype(p))
+    for start, g in gradient_blocks(result, dtype):
+        out[start : start + len(g)] = g
+    return in_logits_shape(p, out)
+
+
+def in_logits_shape(p: Problem, out: np.ndarray) -> np.ndarray:
+    """(M, C) sample rows back in the shape the user gave the logits."""
     if len(p.logits_shape) == 1:
-        return out.reshape(c)
-    shaped = np.moveaxis(out.reshape(*p.sample_shape, c), -1, 1)
+        return out.reshape(p.num_classes)
+    shaped = np.moveaxis(out.reshape(*p.sample_shape, p.num_classes), -1, 1)
     return np.moveaxis(shaped, 1, p.class_dim) if p.class_dim != 1 else shaped
 
 

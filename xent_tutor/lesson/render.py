@@ -210,6 +210,8 @@ def write_json(
     data = to_json(result, summary, arrays=False)
     if grad:
         data["grad"] = GRAD if full_grad is not None else None
+        # A nested list cannot show a zero-length dimension ((0, C) is []): the shape is given beside it.
+        data["grad_shape"] = list(full_grad.shape) if full_grad is not None else None
     text = json.dumps(data, ensure_ascii=not utf8(out), allow_nan=False)
     arrays = {BIG: result.per_sample.reshape(result.problem.sample_shape), GRAD: full_grad}
     for piece in re.split("(" + json.dumps(BIG) + "|" + json.dumps(GRAD) + ")", text):
@@ -220,20 +222,16 @@ def write_json(
     out.write("\n")
 
 
+JSON_BLOCK = 1 << 16  # numbers formatted per call
+
+
 def _stream_array(a: np.ndarray, out: Any) -> None:
+    """A nested JSON list of the array's shape, written in blocks; NaN and inf become null."""
     if a.ndim == 0:
         out.write(json.dumps(_clean(float(a))))
         return
-    if a.ndim == 2:  # rows in blocks: one write per block, not per row
-        out.write("[")
-        step = max(1, 65536 // max(1, a.shape[1]))
-        for start in range(0, len(a), step):
-            block = a[start : start + step].tolist()
-            rows = ("[" + ",".join("null" if not math.isfinite(v) else repr(v) for v in r) + "]" for r in block)
-            out.write(("," if start else "") + ",".join(rows))
-        out.write("]")
-        return
-    if a.ndim > 1:
+    row = math.prod(a.shape[1:])
+    if row > JSON_BLOCK:  # rows too big for one block: each row on its own
         out.write("[")
         for i, sub in enumerate(a):
             out.write("," if i else "")
@@ -241,10 +239,22 @@ def _stream_array(a: np.ndarray, out: Any) -> None:
         out.write("]")
         return
     out.write("[")
-    for start in range(0, len(a), 65536):
-        part = ",".join("null" if not math.isfinite(v) else repr(v) for v in a[start : start + 65536].tolist())
-        out.write(("," if start else "") + part)
+    step = max(1, JSON_BLOCK // max(1, row))
+    for start in range(0, len(a), step):
+        out.write(("," if start else "") + json_numbers(a[start : start + step]))
     out.write("]")
+
+
+def json_numbers(block: np.ndarray) -> str:
+    """The items of a block as JSON list items, without the outer brackets: nested rows, null for non-finite.
+
+    Every float is written with its shortest round-trip digits, formatted in C (orjson's numpy
+    support, about 40 ns a number; the json module's encoder where orjson is missing), so no
+    Python code runs per number.
+    """
+    from ..engine.outputs import array_json
+
+    return array_json(block)[1:-1]
 
 
 def render_json(result: Result, summary: Summary | None = None, full_grad: np.ndarray | None = None) -> str:
