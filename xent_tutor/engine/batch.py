@@ -102,6 +102,7 @@ class _Kernel:
         self.rows = max(1, chunk // max(self.c, 1))
         self.out = np.empty(0)  # the batch's losses, set by batch_loss; the top-k reads them back
         self.base = np.arange(self.rows) * self.c  # flat offset of each row of a contiguous chunk
+        self.ar = np.arange(self.rows)
 
     def run(self, a: int, b: int, out: np.ndarray, done: list[int], slot: int) -> tuple:
         """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits, kept figures)."""
@@ -160,9 +161,7 @@ class _Kernel:
         n = e - s
         if self.col:
             np.copyto(buf, c.T)
-            m = buf[0].copy()
-            for k in range(1, self.c):
-                np.maximum(m, buf[k], out=m)
+            m = buf.max(axis=0)  # down the classes, one whole-array call
             np.subtract(buf, m, out=buf)  # the stability shift, in place
         else:
             top = c.argmax(axis=1)
@@ -173,7 +172,10 @@ class _Kernel:
         ignored = t == self.o.ignore_index
         any_ignored = bool(ignored.any())
         safe = np.where(ignored, 0, t) if any_ignored else t
-        zy = self._pick(c, safe) - m  # z_y - m, the same bits as in buf
+        if self.col:  # z_y - m read from the shifted (C, rows) chunk: a flat take
+            zy = np.take(buf.reshape(-1), safe * n + self.ar[:n]) if buf.flags.c_contiguous else buf[safe, self.ar[:n]]
+        else:
+            zy = self._pick(c, safe) - m  # z_y - m, the same bits as in buf
         zero = buf == 0 if self.col else None  # the maxima, ties included
         hit = -1
         if self.argmax:
@@ -270,9 +272,15 @@ class _Kernel:
             zero = buf == 0 if zero is None else zero
             np.exp(buf, out=buf)
             np.subtract(buf, zero, out=buf)  # each maximum's 1 -> 0 exactly
-            rest = buf[0].astype(np.float64)
-            for k in range(1, self.c):
-                rest += buf[k]
+            # Summed down the classes in the input's precision, class by class in order (the same
+            # bits whatever the chunk), then one float64 conversion per row.
+            if buf.shape[1] > 1:
+                rest = buf.sum(axis=0).astype(np.float64)
+            else:  # one row: numpy would sum it pairwise (another order), so add class by class
+                rest = buf[0].copy()
+                for k in range(1, self.c):
+                    rest += buf[k]
+                rest = rest.astype(np.float64)
             ties = np.count_nonzero(zero) - buf.shape[1]
             if ties:
                 rest += zero.sum(axis=0, dtype=np.int64) - 1  # a tied maximum is a rest term of 1

@@ -239,7 +239,11 @@ def _check_labels(t: np.ndarray, c: int, ii: int, sample_shape: tuple[int, ...])
                 value=_num(flat[m]),
             )
     # Range first, on the values as given: a huge float or uint64 must not wrap when cast.
-    bad = np.flatnonzero(((flat < 0) | (flat >= c)) & (flat != ii))
+    if flat.dtype.kind == "i":  # one compare: a negative label seen as unsigned is huge
+        out = flat.view(flat.dtype.str.replace("i", "u")) >= c
+        bad = np.flatnonzero(out & (flat != ii)) if out.any() else out[:0]
+    else:
+        bad = np.flatnonzero(((flat < 0) | (flat >= c)) & (flat != ii))
     if bad.size:
         m = int(bad[0])
         value = flat[m].item()
@@ -458,7 +462,7 @@ def gradient_blocks(result: Result, dtype: np.dtype | str | None = None) -> Iter
 class _GradWork:
     """The gradient of a range of samples, in one set of buffers allocated once."""
 
-    def __init__(self, result: Result, rows: int, dtype: np.dtype) -> None:
+    def __init__(self, result: Result, rows: int, dtype: np.dtype, index_rows: int | None = None) -> None:
         p = result.problem
         o = p.options
         self.p = p
@@ -466,7 +470,8 @@ class _GradWork:
         self.c = p.num_classes
         self.dtype = dtype
         self.buf = np.empty((rows, self.c), self.dtype)
-        self.tmp = np.empty((rows, self.c), self.dtype) if p.soft else None
+        self.tmp = np.empty((index_rows or rows, self.c), self.dtype) if p.soft else None
+        self.ar = np.arange(rows if index_rows is None else index_rows)
         d = result.denominator
         self.d = d
         self.eps = o.label_smoothing
@@ -481,10 +486,11 @@ class _GradWork:
             flat = share * (w if w is not None else np.ones(self.c)) / d
             self.flat = np.asarray(flat, self.dtype)
 
-    def block(self, s: int, e: int) -> np.ndarray:
+    def block(self, s: int, e: int, g: np.ndarray | None = None) -> np.ndarray:
+        """The rows [s, e) of the gradient, computed into `g` (default: the work buffer)."""
         p = self.p
         n = e - s
-        g = self.buf[:n]
+        g = self.buf[:n] if g is None else g
         z = np.asarray(p.logits[s:e])
         with np.errstate(all="ignore"):
             if self.r.lse is not None:
@@ -492,12 +498,10 @@ class _GradWork:
             else:
                 m = z.max(axis=1).astype(np.float64) if self.c else np.zeros(n)
                 lse = np.log(np.exp(z - m[:, None].astype(z.dtype)).sum(axis=1, dtype=np.float64))
-            np.subtract(z, m[:, None].astype(self.dtype), out=g)
-            g -= lse[:, None].astype(self.dtype)
-            np.exp(g, out=g)  # p, as autograd forms it: exp(log_softmax)
             one = 1.0 - self.eps
             d = self.d
             if d == 0:  # PyTorch: 0 / 0 for every counted row; an ignored row stays 0 * p
+                self._p(g, z, m + lse)
                 g *= 0
                 if p.soft:
                     g[...] = np.nan
@@ -512,7 +516,7 @@ class _GradWork:
                 else:
                     np.multiply(t, self.dtype.type(one / d), out=tw)
                 scale = tw.sum(axis=1, dtype=np.float64) + self.flat_sum / d  # S / D
-                g *= scale[:, None].astype(self.dtype)
+                self._p(g, z, m + lse - np.log(scale))  # S p / D in one exp
                 g -= tw
                 if self.flat is not None:
                     g -= self.flat
@@ -523,22 +527,25 @@ class _GradWork:
             safe = np.where(ignored, 0, y) if any_ignored else y
             wy = self.w[safe] if self.w is not None else None
             hot = (one if wy is None else one * wy) / d  # the true class's part of a, over D
-            scale = (one if wy is None else one * wy) + self.flat_sum  # S
-            scale = np.broadcast_to(np.asarray(scale / d, np.float64), (n,)).copy()
+            scale = np.broadcast_to(np.asarray(((one if wy is None else one * wy) + self.flat_sum) / d), (n,))
             if any_ignored:
-                scale[ignored] = 0.0  # an ignored row is 0 * p, as PyTorch
-            if any_ignored or not (self.flat is None and wy is None and d == 1.0):
-                g *= scale[:, None].astype(self.dtype)
-            flat_rows = np.arange(n) * self.c + safe
+                scale = np.where(ignored, 0.0, scale)  # an ignored row is 0 * p: exp(-inf) = 0, NaN stays NaN
+            # S p / D = exp(z - m - lse + ln(S / D)): the row's scale folded into the one exp.
+            self._p(g, z, m + lse - np.log(scale))
             sub = np.broadcast_to(np.asarray(hot, self.dtype), (n,))
             if any_ignored:
                 sub = np.where(ignored, 0, sub).astype(self.dtype)
-            g.reshape(-1)[flat_rows] -= sub
+            g.reshape(-1)[self.ar[:n] * self.c + safe] -= sub
             if self.flat is not None:
                 g -= self.flat
                 if any_ignored:
                     g[ignored] += self.flat  # (0 * p - f) + f is exactly 0 again (NaN stays NaN)
         return g
+
+    def _p(self, g: np.ndarray, z: np.ndarray, offset: np.ndarray) -> None:
+        """g = exp(z - offset) per row, as autograd forms p = exp(log_softmax)."""
+        np.subtract(z, offset[:, None].astype(self.dtype), out=g)
+        np.exp(g, out=g)
 
 
 def gradient(result: Result, dtype: np.dtype | str | None = None) -> np.ndarray | None:
@@ -551,8 +558,11 @@ def gradient(result: Result, dtype: np.dtype | str | None = None) -> np.ndarray 
         return None
     c = p.num_classes
     out = np.empty((p.num_samples, c), dtype or grad_dtype(p))
-    for start, g in gradient_blocks(result, dtype):
-        out[start : start + len(g)] = g
+    rows = max(1, GRAD_BLOCK // max(c, 1))
+    work = _GradWork(result, 0, out.dtype, min(rows, p.num_samples))  # blocks written straight into out
+    for start in range(0, p.num_samples, rows):
+        stop = min(p.num_samples, start + rows)
+        work.block(start, stop, out[start:stop])
     return in_logits_shape(p, out)
 
 
