@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from xent_tutor.engine import batch  # noqa: E402
 from xent_tutor.engine.batch import batch_loss, workers  # noqa: E402
-from xent_tutor.engine.core import Options, explain, make_problem  # noqa: E402
+from xent_tutor.engine.core import Options, explain, gradient, make_problem  # noqa: E402
 
 try:
     import torch
@@ -40,7 +40,7 @@ try:
 except ImportError:
     torch = None
 
-SECTIONS = ("engine", "sweep", "shapes", "threads", "process", "startup")
+SECTIONS = ("engine", "sweep", "shapes", "threads", "process", "startup", "gaps")
 
 
 def paired(a: Callable[[], object], b: Callable[[], object] | None, reps: int) -> list[tuple[float, float]]:
@@ -140,7 +140,7 @@ def engine_case(z, y, opts: dict, threads: int, class_dim: int = 1):
     if class_dim != 1:
         zt = zt.movedim(class_dim, 1)
     yt = torch.from_numpy(y)
-    wt = None if w is None else torch.from_numpy(w.astype(np.float32))
+    wt = None if w is None else torch.from_numpy(w.astype(z.dtype))
     kw = {"weight": wt, "label_smoothing": o.label_smoothing, "reduction": o.reduction}
 
     def theirs():
@@ -216,6 +216,118 @@ def section_threads(quick: bool, reps: int) -> None:
                 print(f"2^{e:<12} {c:>5} {one:11.5f} {two:12.5f}   {spread([b / a for a, b in pairs])}")
     finally:
         batch.PARALLEL_ELEMENTS = saved
+
+
+# --- issue 21: float32 and float64, 1 and 2 threads: few-class K-dim, soft labels, the gradient ---
+
+
+def set_threads(n: int) -> None:
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def grad_case(z, y, opts: dict, threads: int):
+    """xent: checks + loss pass keeping each row's lse + the whole gradient; torch: forward + backward."""
+    c = z.shape[1]
+    w = (np.random.default_rng(1).random(c) + 0.5) if opts.get("weight") else None
+    o = Options("mean", w, -100, opts.get("eps", 0.0))
+
+    def ours():
+        gradient(explain(make_problem(z, y, o), 0, threads=threads, keep_lse=True))
+
+    if torch is None:
+        return ours, None
+    zt, yt = torch.from_numpy(z), torch.from_numpy(y)
+    wt = None if w is None else torch.from_numpy(w.astype(z.dtype))
+
+    def theirs():
+        x = zt.detach().requires_grad_(True)
+        F.cross_entropy(x, yt, weight=wt, label_smoothing=o.label_smoothing).backward()
+
+    return ours, theirs
+
+
+def section_gaps(quick: bool, reps: int, threads: int) -> None:
+    every = {"weight": True, "eps": 0.1, "ignore": True}
+    rng = np.random.default_rng(21)
+    seg = [(8, 5, 512, 512), (16, 21, 128, 128)] if not quick else [(2, 5, 256, 256), (4, 21, 64, 64)]
+    for n_threads in sorted({1, threads}):
+        set_threads(n_threads)
+        header(f"K-dimensional, few classes: float32 and float64, {n_threads} thread(s) each", width=52)
+        for shape in seg:
+            for dtype in (np.float32, np.float64):
+                z = (rng.standard_normal(shape, dtype=np.float32) * 3).astype(dtype)
+                y = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+                for name, opts in (("plain", {}), ("weight+smoothing+ignore", every), ("none", {"reduction": "none"})):
+                    label = f"{shape} {np.dtype(dtype).name} {name}"
+                    report(label, paired(*engine_case(z, y, opts, n_threads), reps), 52)
+                del z
+        header(f"Soft labels: float32 and float64, {n_threads} thread(s) each", width=52)
+        n, c = (10**6, 10) if quick else (10**7, 10)
+        for dtype in (np.float32, np.float64):
+            z, t = soft_data(n, c)
+            z, t = z.astype(dtype), t.astype(dtype)
+            for name, opts in (
+                ("soft", {"soft": True}),
+                ("soft weight+smoothing", {"soft": True, "weight": True, "eps": 0.1}),
+            ):
+                label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
+                report(label, paired(*engine_case(z, t, opts, n_threads), reps), 52)
+            del z, t
+        header(f"The gradient (xent: loss + gradient; torch: forward + backward), {n_threads} thread(s)", width=52)
+        sizes = [(10**4, 100), (10**5, 100), (10**6, 10)] if not quick else [(10**4, 100), (10**5, 10)]
+        for n, c in sizes:
+            for dtype in (np.float32, np.float64):
+                z, y = hard_data(n, c)
+                z = z.astype(dtype)
+                for name, opts in (("plain", {}), ("weight+smoothing", {"weight": True, "eps": 0.1})):
+                    label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
+                    report(label, paired(*grad_case(z, y, opts, n_threads), reps), 52)
+    set_threads(threads)
+    json_speed(quick)
+    view_cost(quick, reps)
+
+
+def json_speed(quick: bool) -> None:
+    """Numbers a minute through --format json's array writer (the gradient at 10^6 x 10) into a sink."""
+    from xent_tutor.lesson.render import _stream_array
+
+    class Sink:
+        def write(self, text: str) -> None:
+            pass
+
+    g = np.random.default_rng(5).standard_normal((10**5 if quick else 10**6, 10)) * 1e-3
+    g[::97, 3] = np.nan
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        _stream_array(g, Sink())
+        runs.append(g.size / (time.perf_counter() - start) * 60 / 1e6)
+    print(f"\nJSON numbers (float64, 1% NaN): {spread(runs, '{:.0f}')} million numbers a minute, 3 runs")
+
+
+def view_cost(quick: bool, reps: int) -> None:
+    n, c = (10**6, 10) if quick else (10**7, 10)
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        tmp = Path(folder)
+        z, y = hard_data(n, c, seed=1)
+        zp, yp = tmp / "x.npy", tmp / "y.npy"
+        np.save(zp, z)
+        np.save(yp, y)
+        del z, y
+        base = [*xent_command(), "explain", "--logits", str(zp), "--labels", str(yp)]
+        value = [*base, "--format", "value"]
+        header(f"Table view cost, whole processes, N = {n:.0e}, C = {c}", "A s", "B s", 44)
+        report("table view (A) / --format value (B)", paired(partial(run, base), partial(run, value), reps), 44)
+        sink = tmp / "lines.txt"
+        none = [*value, "--reduction", "none"]
+        took = []
+        for _ in range(3):
+            with open(sink, "wb") as f:
+                start = time.perf_counter()
+                run(none, out=f)
+                took.append(n / (time.perf_counter() - start) * 60 / 1e6)
+        print(f"--reduction none --format value > file: {spread(took, '{:.0f}')} million lines a minute, 3 runs")
 
 
 # --- whole processes ---------------------------------------------------------------------------
@@ -408,6 +520,8 @@ def main() -> None:
         section_process(args.quick, reps)
     if "startup" in chosen:
         section_startup(args.quick, reps)
+    if "gaps" in chosen:
+        section_gaps(args.quick, reps, threads)
     print(f"\nfinished {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {os.getloadavg()[0]:.1f}")
 
 

@@ -1,9 +1,9 @@
 """Per-sample losses over a whole batch: cache-sized chunks, in place, on every core.
 
 A row's loss never depends on its neighbours: every reduction runs along one row in an order
-fixed by C alone (numpy's pairwise sum along a contiguous row, or an explicit class-by-class loop
-for few classes), whatever the chunk, the thread or the batch size. No BLAS call is made, so no
-BLAS thread pool starts inside the worker threads.
+fixed by C alone (numpy's pairwise sum along a contiguous row, or, for few classes, a sum down a
+transposed chunk's classes one after another), whatever the chunk, the thread or the batch size.
+No BLAS call is made, so no BLAS thread pool starts inside the worker threads.
 """
 
 from __future__ import annotations
