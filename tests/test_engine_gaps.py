@@ -136,3 +136,33 @@ def test_soft_smoothing_neginf_through_the_cli():
     assert r.exit_code == 0, r.output
     assert r.stdout == "inf\n"
     assert "NaN" not in r.stderr and "label smoothing gives every class a positive target" in r.stderr
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("c", [10, 70])  # classes down a transposed chunk, and along rows
+def test_a_big_probability_batch_is_checked_in_the_pass(threads, c):
+    """From 2^20 targets the checks run chunk by chunk in the loss pass: the same first culprit, named."""
+    from xent_tutor.engine import core
+    from xent_tutor.errors import XentError
+
+    n = (1 << 21) // c
+    rng = np.random.default_rng(c)
+    z = rng.normal(size=(n, c)).astype(np.float32)
+    t = np.full((n, c), 1.0 / c, np.float32)
+    ok = explain(make_problem(z, t, Options("mean", None, -100, 0.0)), 0, threads=threads)
+    assert ok.loss == pytest.approx(
+        np.mean(np.log(np.exp(z.astype(np.float64)).sum(axis=1)) - z.mean(axis=1)), rel=1e-6
+    )
+    for kind, row, fix in [("soft_negative", n - 3, (-0.5, 2)), ("soft_sum", n // 2 + 1, (0.9, 0))]:
+        bad = t.copy()
+        bad[row, fix[1]] = fix[0]
+        bad[row + 1, 0] = np.nan if kind == "soft_negative" else 0.5  # a later culprit is not the one named
+        p = make_problem(z, bad, Options())
+        assert p.unchecked and bad.size >= core.SOFT_CHECK_IN_PASS
+        with pytest.raises(XentError) as e:
+            explain(p, 0, threads=threads)
+        assert e.value.key == kind and e.value.params["at"] == row + 1
+        if kind == "soft_negative":
+            assert e.value.params["cls"] == fix[1] and e.value.params["value"] == "-0.5"
+        else:
+            assert float(e.value.params["value"]) == pytest.approx(1 - 1 / c + 0.9, abs=1e-4)

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import XentError
 from .options import Options
 
+SOFT_ROW_SUM_TOL = 1e-3  # a probability row may sum to 1 within this
 CHUNK_ELEMENTS = 1 << 18  # logits per chunk (1 MiB of float32): cache-sized, yet few Python steps
 PARALLEL_ELEMENTS = 1 << 22  # below this a second thread did not pay (measured: benchmarks/README.md)
 SMALL_C = 56  # below this many classes a chunk is transposed first (measured: faster up to about 48)
@@ -78,6 +79,33 @@ def soft_rows(z: np.ndarray, t: np.ndarray, eps: float, w: np.ndarray | None) ->
         return -prod.sum(axis=1)
 
 
+class BadSoftLabel(Exception):
+    """A class-probability target found wrong in the batch pass: (kind, sample, class, value)."""
+
+
+def down(f: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+    """A reduction down the classes of (C, rows) chunks, in the same order for any number of rows.
+
+    numpy sums down axis 0 class after class when there are two or more rows, but a lone row is
+    one contiguous run that it sums pairwise: a lone row is therefore reduced as two copies.
+    """
+    if arrays[0].shape[1] != 1:
+        return f(*arrays)
+    return f(*(np.repeat(a, 2, axis=1) if a.ndim == 2 else a for a in arrays))[:1]
+
+
+def _sum0(a: np.ndarray) -> np.ndarray:
+    return a.sum(axis=0)
+
+
+def _dot0(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->j", a, b)
+
+
+def _wdot0(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,i->j", a, w)
+
+
 class _Kernel:
     """The loss of rows [a, b), computed chunk by chunk in one reusable buffer."""
 
@@ -92,6 +120,7 @@ class _Kernel:
         self.c = logits.shape[1]
         self.dtype = compute_dtype(logits.dtype)
         self.soft = target.ndim == 2
+        self.check = False  # class probabilities still to be checked (set by batch_loss)
         self.col = self.c < SMALL_C  # chunks laid out (C, rows): every step runs along long rows
         w = o.weight
         self.w = None if w is None else w.astype(self.dtype)
@@ -108,6 +137,7 @@ class _Kernel:
         """Fill out[a:b]; return (sum of losses, sum of shares, argmax hits, kept figures)."""
         rows = min(self.rows, b - a)
         buf = np.empty((self.c, rows) if self.col else (rows, self.c), self.dtype)
+        tbuf = np.empty((self.c, rows), self.dtype) if self.col and self.soft else None
         totals: list[float] = []
         shares: list[float] = []  # per chunk; summed exactly (math.fsum) so a tiny denominator keeps its digits
         hits = 0
@@ -117,7 +147,7 @@ class _Kernel:
             for s in range(a, b, self.rows):
                 e = min(b, s + self.rows)
                 part = buf[:, : e - s] if self.col else buf[: e - s]
-                loss, sh, hit, ignored, bad = self._chunk(s, e, part)
+                loss, sh, hit, ignored, bad = self._chunk(s, e, part, None if tbuf is None else tbuf[:, : e - s])
                 if bad is not None and bad.size:
                     nan_ignored[0] += int(bad.size)
                     nan_ignored[1] = s + int(bad[0]) if nan_ignored[1] < 0 else nan_ignored[1]
@@ -154,7 +184,7 @@ class _Kernel:
                 best = best[np.argpartition(self.out[best], -k)[-k:]]
             kept.top = best
 
-    def _chunk(self, s: int, e: int, buf: np.ndarray) -> tuple:
+    def _chunk(self, s: int, e: int, buf: np.ndarray, tbuf: np.ndarray | None = None) -> tuple:
         """(losses, sum of shares, argmax hits, ignored mask or None, ignored rows with a nan softmax)."""
         c = np.asarray(self.z[s:e])
         t = self.t[s:e]
@@ -167,6 +197,8 @@ class _Kernel:
             top = c.argmax(axis=1)
             m = self._pick(c, top)
             np.subtract(c, m[:, None], out=buf)
+        if self.soft and self.col:
+            return self._soft_col(buf, tbuf, np.asarray(t), m, c, s), float(n), -1, None, None
         if self.soft:
             return self._soft(buf, np.asarray(t), m, None if self.col else top, c, s), float(n), -1, None, None
         ignored = t == self.o.ignore_index
@@ -214,6 +246,8 @@ class _Kernel:
         -inf logit whose t_c w_c is 0) is recomputed as PyTorch forms it, coefficients first.
         """
         tw = t if t.dtype == self.dtype else t.astype(self.dtype)
+        if self.check:
+            self._check(tw.T, tw.sum(axis=1), at)
         if self.w is not None:
             tw = tw * self.w
         mass = tw.sum(axis=1).astype(np.float64)  # sum_c t_c w_c
@@ -228,6 +262,42 @@ class _Kernel:
         if bad.size:
             loss[bad] = soft_rows(np.asarray(z[bad]), t[bad], self.o.label_smoothing, self.w)
         return loss
+
+    def _soft_col(self, buf: np.ndarray, tb: np.ndarray, t: np.ndarray, m: np.ndarray, z: np.ndarray, at: int):
+        """_soft for a (C, rows) chunk: the targets copied once beside it, checked there, and every
+        sum taken down the classes (weights applied in place: no t * w temporary)."""
+        np.copyto(tb, t.T, casting="unsafe")
+        sums = down(_sum0, tb)
+        if self.check:
+            self._check(tb, sums, at)
+        if self.w is not None:
+            tb *= self.w[:, None]
+            mass = down(_sum0, tb).astype(np.float64)  # sum_c t_c w_c
+        else:
+            mass = sums.astype(np.float64)
+        tz = down(_dot0, buf, tb).astype(np.float64)  # sum_c t_c w_c (z_c - m), before exp
+        eps = self.o.label_smoothing
+        if eps > 0:
+            share = eps / self.c
+            flat = down(_sum0, buf) if self.w is None else down(_wdot0, buf, self.w)
+            mass = (1.0 - eps) * mass + share * self.total_w
+            tz = (1.0 - eps) * tz + share * flat.astype(np.float64)
+        loss = self._lse(buf, m, None, None, at) * mass - tz
+        bad = np.flatnonzero(np.isnan(loss))
+        if bad.size:
+            loss[bad] = soft_rows(np.asarray(z[bad]), t[bad], self.o.label_smoothing, self.w)
+        return loss
+
+    def _check(self, tb: np.ndarray, sums: np.ndarray, at: int) -> None:
+        """Class probabilities checked in the pass (a big batch defers it here): >= 0, finite, rows sum to 1."""
+        if not (float(tb.min()) >= 0 and np.isfinite(float(tb.max()))):
+            wrong = ~np.isfinite(tb) | (tb < 0)
+            r = int(np.flatnonzero(wrong.any(axis=0))[0])  # the first sample, then its first class
+            k = int(np.flatnonzero(wrong[:, r])[0])
+            raise BadSoftLabel("soft_negative", at + r, k, float(tb[k, r]))
+        off = np.flatnonzero(np.abs(sums.astype(np.float64) - 1.0) > SOFT_ROW_SUM_TOL)
+        if off.size:
+            raise BadSoftLabel("soft_sum", at + int(off[0]), None, float(sums[off[0]]))
 
     def _pick(self, c: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """c[i, cols[i]] for every row i (a flat take: several times faster than 2-D fancy indexing)."""
@@ -274,13 +344,7 @@ class _Kernel:
             np.subtract(buf, zero, out=buf)  # each maximum's 1 -> 0 exactly
             # Summed down the classes in the input's precision, class by class in order (the same
             # bits whatever the chunk), then one float64 conversion per row.
-            if buf.shape[1] > 1:
-                rest = buf.sum(axis=0).astype(np.float64)
-            else:  # one row: numpy would sum it pairwise (another order), so add class by class
-                rest = buf[0].copy()
-                for k in range(1, self.c):
-                    rest += buf[k]
-                rest = rest.astype(np.float64)
+            rest = down(_sum0, buf).astype(np.float64)
             ties = np.count_nonzero(zero) - buf.shape[1]
             if ties:
                 rest += zero.sum(axis=0, dtype=np.int64) - 1  # a tied maximum is a rest term of 1
@@ -319,6 +383,7 @@ def batch_loss(
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     keep_lse: bool = False,
+    check_soft: bool = False,
 ) -> BatchLoss:
     """Every sample's loss, split over threads (numpy releases the GIL in its loops).
 
@@ -327,6 +392,7 @@ def batch_loss(
     """
     m = logits.shape[0]
     kernel = _Kernel(logits, target, o, argmax, top)
+    kernel.check = check_soft and target.ndim == 2
     losses = np.empty(m, dtype=np.float32 if kernel.dtype == np.float32 else np.float64)
     kernel.out = losses
     if keep_lse:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import XentError
-from .batch import Kept, batch_loss, compute_dtype, smoothed
+from .batch import SOFT_ROW_SUM_TOL, BadSoftLabel, Kept, batch_loss, compute_dtype, smoothed
 from .doctor import examine
 from .options import Options
 
 REDUCTIONS = ("mean", "sum", "none")
-SOFT_ROW_SUM_TOL = 1e-3
+SOFT_CHECK_IN_PASS = 1 << 20  # class probabilities from this many on are checked in the batch pass
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Problem:
     sample_shape: tuple[int, ...]  # shape of the per-sample loss: (), (N,) or (N, d1, ..., dK)
     class_dim: int = 1  # where the user's logits keep the classes
     float_labels: bool = False  # class indices given as whole-number floats (PyTorch wants them as integers)
+    unchecked: bool = False  # big class-probability targets: checked chunk by chunk in the batch pass
 
     @property
     def soft(self) -> bool:
@@ -273,6 +274,8 @@ def _soft_problem(z: np.ndarray, t: np.ndarray, options: Options, c: int, class_
         pos = (index[0], *index[2:]) if batched else ()
         return int(np.ravel_multi_index(pos, sample_shape)) if pos else 0
 
+    if t.size >= SOFT_CHECK_IN_PASS:  # one pass instead of three: the batch pass checks each chunk
+        return Problem(_samples(z), _samples(t), options, z.shape, sample_shape, class_dim, unchecked=True)
     # Two reductions clear a good batch; only a bad one pays for finding the first culprit.
     clean = t.size == 0 or (float(t.min()) >= 0 and np.isfinite(float(t.max())))
     bad = np.empty((0, t.ndim), int) if clean else np.argwhere(~np.isfinite(t) | (t < 0))
@@ -321,9 +324,16 @@ def explain(
     `keep_lse` it keeps each row's max and log-sum-exp, from which `gradient` needs one exp per logit.
     """
     o = problem.options
-    b = batch_loss(
-        problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads, progress=progress, keep_lse=keep_lse
-    )
+    try:
+        b = batch_loss(problem.logits, problem.target, o, argmax=argmax, top=top, threads=threads,
+                       progress=progress, keep_lse=keep_lse, check_soft=problem.unchecked)  # fmt: skip
+    except BadSoftLabel as bad:
+        kind, m, cls, value = bad.args
+        at = _where(m, problem.sample_shape)
+        if kind == "soft_negative":
+            raise XentError(kind, "labels", at=at, cls=cls, value=_num(value)) from None
+        raise XentError(kind, "labels", at=at, value=_num(value)) from None
+    problem.unchecked = False
     denominator, loss = _reduce(b, o, problem.sample_shape)
     live = problem.num_samples if problem.soft else int(np.count_nonzero(problem.target != o.ignore_index))
     k = problem.num_samples if rows is None else max(0, min(rows, problem.num_samples))
@@ -501,7 +511,7 @@ class _GradWork:
             one = 1.0 - self.eps
             d = self.d
             if d == 0:  # PyTorch: 0 / 0 for every counted row; an ignored row stays 0 * p
-                self._p(g, z, m + lse)
+                self._p(g, z, m, lse)
                 g *= 0
                 if p.soft:
                     g[...] = np.nan
@@ -516,7 +526,7 @@ class _GradWork:
                 else:
                     np.multiply(t, self.dtype.type(one / d), out=tw)
                 scale = tw.sum(axis=1, dtype=np.float64) + self.flat_sum / d  # S / D
-                self._p(g, z, m + lse - np.log(scale))  # S p / D in one exp
+                self._p(g, z, m, lse - np.log(scale))  # S p / D in one exp
                 g -= tw
                 if self.flat is not None:
                     g -= self.flat
@@ -530,8 +540,8 @@ class _GradWork:
             scale = np.broadcast_to(np.asarray(((one if wy is None else one * wy) + self.flat_sum) / d), (n,))
             if any_ignored:
                 scale = np.where(ignored, 0.0, scale)  # an ignored row is 0 * p: exp(-inf) = 0, NaN stays NaN
-            # S p / D = exp(z - m - lse + ln(S / D)): the row's scale folded into the one exp.
-            self._p(g, z, m + lse - np.log(scale))
+            # S p / D = exp((z - m) - (lse - ln(S / D))): the row's scale folded into the one exp.
+            self._p(g, z, m, lse - np.log(scale))
             sub = np.broadcast_to(np.asarray(hot, self.dtype), (n,))
             if any_ignored:
                 sub = np.where(ignored, 0, sub).astype(self.dtype)
@@ -542,9 +552,13 @@ class _GradWork:
                     g[ignored] += self.flat  # (0 * p - f) + f is exactly 0 again (NaN stays NaN)
         return g
 
-    def _p(self, g: np.ndarray, z: np.ndarray, offset: np.ndarray) -> None:
-        """g = exp(z - offset) per row, as autograd forms p = exp(log_softmax)."""
-        np.subtract(z, offset[:, None].astype(self.dtype), out=g)
+    def _p(self, g: np.ndarray, z: np.ndarray, m: np.ndarray, offset: np.ndarray) -> None:
+        """g = exp((z - m) - offset) per row, as autograd forms p = exp(log_softmax).
+
+        z - m first: exact on the largest logit (0), so p = 1 - tiny keeps the tiny's digits there.
+        """
+        np.subtract(z, m[:, None].astype(self.dtype), out=g)
+        g -= offset[:, None].astype(self.dtype)
         np.exp(g, out=g)
 
 
