@@ -41,6 +41,7 @@ except ImportError:
     torch = None
 
 SECTIONS = ("engine", "sweep", "shapes", "threads", "process", "startup", "gaps")
+GAPS = ("kdim", "soft", "grad", "json", "view")  # the parts of "gaps", each also a section of its own
 
 
 def paired(a: Callable[[], object], b: Callable[[], object] | None, reps: int) -> list[tuple[float, float]]:
@@ -247,45 +248,62 @@ def grad_case(z, y, opts: dict, threads: int):
     return ours, theirs
 
 
-def section_gaps(quick: bool, reps: int, threads: int) -> None:
+def section_gaps(quick: bool, reps: int, threads: int, parts: tuple[str, ...] = GAPS) -> None:
     every = {"weight": True, "eps": 0.1, "ignore": True}
     rng = np.random.default_rng(21)
     seg = [(8, 5, 512, 512), (16, 21, 128, 128)] if not quick else [(2, 5, 256, 256), (4, 21, 64, 64)]
     for n_threads in sorted({1, threads}):
         set_threads(n_threads)
-        header(f"K-dimensional, few classes: float32 and float64, {n_threads} thread(s) each", width=52)
-        for shape in seg:
-            for dtype in (np.float32, np.float64):
-                z = (rng.standard_normal(shape, dtype=np.float32) * 3).astype(dtype)
-                y = rng.integers(0, shape[1], (shape[0], *shape[2:]))
-                for name, opts in (("plain", {}), ("weight+smoothing+ignore", every), ("none", {"reduction": "none"})):
-                    label = f"{shape} {np.dtype(dtype).name} {name}"
-                    report(label, paired(*engine_case(z, y, opts, n_threads), reps), 52)
-                del z
-        header(f"Soft labels: float32 and float64, {n_threads} thread(s) each", width=52)
-        n, c = (10**6, 10) if quick else (10**7, 10)
-        for dtype in (np.float32, np.float64):
-            z, t = soft_data(n, c)
-            z, t = z.astype(dtype), t.astype(dtype)
-            for name, opts in (
-                ("soft", {"soft": True}),
-                ("soft weight+smoothing", {"soft": True, "weight": True, "eps": 0.1}),
-            ):
-                label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
-                report(label, paired(*engine_case(z, t, opts, n_threads), reps), 52)
-            del z, t
-        header(f"The gradient (xent: loss + gradient; torch: forward + backward), {n_threads} thread(s)", width=52)
-        sizes = [(10**4, 100), (10**5, 100), (10**6, 10)] if not quick else [(10**4, 100), (10**5, 10)]
-        for n, c in sizes:
-            for dtype in (np.float32, np.float64):
-                z, y = hard_data(n, c)
-                z = z.astype(dtype)
-                for name, opts in (("plain", {}), ("weight+smoothing", {"weight": True, "eps": 0.1})):
-                    label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
-                    report(label, paired(*grad_case(z, y, opts, n_threads), reps), 52)
+        if "kdim" in parts:
+            kdim_part(rng, seg, every, n_threads, reps)
+        if "soft" in parts:
+            soft_part(quick, n_threads, reps)
+        if "grad" in parts:
+            grad_part(quick, n_threads, reps)
     set_threads(threads)
-    json_speed(quick)
-    view_cost(quick, reps)
+    if "json" in parts:
+        json_speed(quick)
+    if "view" in parts:
+        view_cost(quick, reps)
+
+
+def kdim_part(rng, seg, every, n_threads: int, reps: int) -> None:
+    header(f"K-dimensional, few classes: float32 and float64, {n_threads} thread(s) each", width=52)
+    for shape in seg:
+        for dtype in (np.float32, np.float64):
+            z = (rng.standard_normal(shape, dtype=np.float32) * 3).astype(dtype)
+            y = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+            for name, opts in (("plain", {}), ("weight+smoothing+ignore", every), ("none", {"reduction": "none"})):
+                label = f"{shape} {np.dtype(dtype).name} {name}"
+                report(label, paired(*engine_case(z, y, opts, n_threads), reps), 52)
+            del z
+
+
+def soft_part(quick: bool, n_threads: int, reps: int) -> None:
+    header(f"Soft labels: float32 and float64, {n_threads} thread(s) each", width=52)
+    n, c = (10**6, 10) if quick else (10**7, 10)
+    for dtype in (np.float32, np.float64):
+        z, t = soft_data(n, c)
+        z, t = z.astype(dtype), t.astype(dtype)
+        for name, opts in (
+            ("soft", {"soft": True}),
+            ("soft weight+smoothing", {"soft": True, "weight": True, "eps": 0.1}),
+        ):
+            label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
+            report(label, paired(*engine_case(z, t, opts, n_threads), reps), 52)
+        del z, t
+
+
+def grad_part(quick: bool, n_threads: int, reps: int) -> None:
+    header(f"The gradient (xent: loss + gradient; torch: forward + backward), {n_threads} thread(s)", width=52)
+    sizes = [(10**4, 100), (10**5, 100), (10**6, 10)] if not quick else [(10**4, 100), (10**5, 10)]
+    for n, c in sizes:
+        for dtype in (np.float32, np.float64):
+            z, y = hard_data(n, c)
+            z = z.astype(dtype)
+            for name, opts in (("plain", {}), ("weight+smoothing", {"weight": True, "eps": 0.1})):
+                label = f"{n:.0e} x {c} {np.dtype(dtype).name} {name}"
+                report(label, paired(*grad_case(z, y, opts, n_threads), reps), 52)
 
 
 def json_speed(quick: bool) -> None:
@@ -488,7 +506,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repetitions")
     parser.add_argument("--reps", type=int, default=None, help="pairs per comparison (default 7; quick 3)")
     parser.add_argument("--threads", type=int, default=None, help="threads for both sides (default: xent's)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS))
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS + GAPS))
     args = parser.parse_args()
     reps = args.reps or (3 if args.quick else 7)
     threads = args.threads or workers()
@@ -520,8 +538,9 @@ def main() -> None:
         section_process(args.quick, reps)
     if "startup" in chosen:
         section_startup(args.quick, reps)
-    if "gaps" in chosen:
-        section_gaps(args.quick, reps, threads)
+    parts = GAPS if "gaps" in chosen else tuple(p for p in GAPS if p in chosen)
+    if parts:
+        section_gaps(args.quick, reps, threads, parts)
     print(f"\nfinished {time.strftime('%Y-%m-%d %H:%M:%S')}, load average {os.getloadavg()[0]:.1f}")
 
 
