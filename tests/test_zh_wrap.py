@@ -98,3 +98,12 @@ def test_what_xent_prints_in_chinese_fits_the_width(width: int, args: list[str],
     for line in r.stdout.splitlines():
         assert cell_len(line) <= width, line
         assert not re.match(r"\s*[，。、：；？！）]", line), line
+
+
+@pytest.mark.parametrize("minus", ["-", "−"])
+def test_a_formula_never_leaves_its_leading_minus_alone_on_a_line(minus: str) -> None:
+    # The quiz's verdict on a smoothed sample's loss, at 60 columns: the minus stays with its bracket.
+    text = f"✓ 正确：{minus}(0.93333·ln(0.84379) + 0.03333·ln(0.11420) + 0.03333·ln(0.042010)) = 0.3365"
+    lines = _lines(text, 60)
+    assert all(cell_len(line) <= 60 for line in lines)
+    assert not any(line.rstrip().endswith(minus) for line in lines), lines

@@ -20,7 +20,7 @@ _CJK = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’…—"
 # A formula, number or code: a run of other characters between two pieces of Chinese text.
 FORMULA = re.compile(rf"[^{_CJK}\s](?:[^{_CJK}\n]*[^{_CJK}\s])?")
 NO_START = set("，。、；：？！）》」』】〕”’…,.;:?!)]}%")  # never begins a line
-NO_END = set("（《「『【〔“‘([{")  # never ends a line
+NO_END = set("（《「『【〔“‘([{-−")  # never ends a line (a minus stays with what it negates)
 _CLOSE = set("，。、；：？！）》」』】〕”’")
 
 
