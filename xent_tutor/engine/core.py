@@ -342,7 +342,7 @@ def explain(
     nan_ignored = (b.nan_ignored, b.nan_ignored_first)
     notes = _notes(problem, b.losses, live, b.total, nan_ignored, not problem.soft and b.denominator == 0)
     if doctor:
-        found = examine(problem, loss, lambda z: _loss_on(problem, z), b.losses, b.denominator, live)
+        found = examine(problem, loss, lambda z: _loss_on(problem, z), b.total, b.denominator, live)
         if any(key == "doctor_mostly_ignored" for key, _ in found):  # it says the same, with the counts
             notes = tuple(n for n in notes if n.key != "some_ignored")
         notes += tuple(Note(key, params) for key, params in found)

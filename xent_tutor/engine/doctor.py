@@ -42,7 +42,7 @@ def _log_probabilities(z: np.ndarray) -> bool:
         return bool(np.all(np.abs(lse) <= LSE_TOL))
 
 
-def examine(problem, loss, loss_of, per_sample: np.ndarray, denominator: float, live: int) -> list[tuple[str, dict]]:
+def examine(problem, loss, loss_of, numerator: float, denominator: float, live: int) -> list[tuple[str, dict]]:
     """(key, params) for each likely mistake; `loss_of(logits)` recomputes the loss with the same target and options."""
     found: list[tuple[str, dict]] = []
     o: Options = problem.options
@@ -55,23 +55,32 @@ def examine(problem, loss, loss_of, per_sample: np.ndarray, denominator: float, 
         found.append(("doctor_probs", {"got": _scalar(loss), "nll": _scalar(as_probs)}))
     elif _all_rows(problem.logits, m, _log_probabilities):
         found.append(("doctor_log_probs", {}))
-    counted = ~np.isnan(per_sample) if problem.soft else problem.target != o.ignore_index
-    if o.reduction != "none" and denominator and np.isfinite(denominator):
-        mean = float(np.sum(per_sample[counted], dtype=np.float64) / denominator)
+    if o.reduction != "none" and denominator and math.isfinite(denominator):
+        mean = numerator / denominator  # the per-sample mean whatever the reduction: the loss 'mean' gives
         lnc = math.log(c)
         if math.isfinite(mean) and abs(mean - lnc) <= GUESS_TOL * lnc:
             found.append(("doctor_guess", {"loss": mean, "c": c, "lnc": lnc}))
     if not problem.soft:
+        t, ii = problem.target, o.ignore_index
         if live and 2 * (m - live) > m:
-            found.append(("doctor_mostly_ignored", {"ignored": m - live, "n": m, "live": live, "ii": o.ignore_index}))
-        labels = problem.target[counted]
-        if live >= ONE_CLASS_BATCH and np.all(labels == labels[0]):
-            found.append(("doctor_one_class", {"cls": int(labels[0]), "n": live}))
-        if problem.float_labels:
-            first = int(np.flatnonzero(counted)[0]) if live else 0
+            found.append(("doctor_mostly_ignored", {"ignored": m - live, "n": m, "live": live, "ii": ii}))
+        if live >= ONE_CLASS_BATCH and _one_label(t[:FIRST], ii) is not None:  # most batches differ in the first rows
+            only = _one_label(t, ii)
+            if only is not None:
+                found.append(("doctor_one_class", {"cls": only, "n": live}))
+        if problem.float_labels and live:
+            first = int(np.flatnonzero(t != ii)[0])
             at = first + 1 if len(problem.sample_shape) <= 1 else problem.position(first)
-            found.append(("doctor_float_labels", {"value": f"{float(problem.target[first]):.1f}", "at": at}))
+            found.append(("doctor_float_labels", {"value": f"{float(t[first]):.1f}", "at": at}))
     return found
+
+
+def _one_label(labels: np.ndarray, ignore_index: int) -> int | None:
+    """The single class every counted label names (None for two or more, or none counted)."""
+    counted = labels[labels != ignore_index]
+    if not counted.size or counted.min() != counted.max():
+        return None
+    return int(counted[0])
 
 
 def _scalar(loss) -> float:
