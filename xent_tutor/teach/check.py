@@ -25,8 +25,8 @@ from ..practice.exercises import (
     numbers,
     read_bytes,
 )
+from ..practice.stages import stage_values
 from . import jsonpos, schema
-from .stages import stage_values
 
 TEXT_FIELDS = ("title", "teaches")
 OPTION_WHERE = ("weight", "ignore_index", "label_smoothing", "reduction")

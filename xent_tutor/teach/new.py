@@ -13,7 +13,7 @@ from ..errors import XentError
 from ..lesson.text import LANGS, t
 from ..practice.exercises import FORMAT_VERSION, implied_concepts
 from ..practice.quiz import QuizProblem, make_steps
-from .stages import number, stage_values
+from ..practice.stages import number, stage_values
 
 MAX_VALUES = 10_000  # an exercise is worked by hand; more belongs in `xent explain`
 HINT_ROWS = 6

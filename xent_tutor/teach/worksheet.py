@@ -15,8 +15,8 @@ from ..practice import quiz as q
 from ..practice.exercises import get
 from ..practice.exercises import text as in_lang
 from ..practice.precision import fmt_asked
+from ..practice.stages import stage_values
 from . import refs
-from .stages import stage_values
 
 WORK_LINES = 8  # blank lines left for working under each problem
 FORMATS = ("markdown", "html")
