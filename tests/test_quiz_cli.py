@@ -55,7 +55,7 @@ def test_piped_session_retries_and_counts_honestly(pfile):
         "6 of 6 steps in" in out
         and "4 right first try, 2 right after retries, 0 revealed, 0 skipped, 1 with hints" in out
     )
-    assert "Most wrong tries: −ln p (a sample's loss) (2)." in out and "xent quiz --stage neg_log_p" in out
+    assert "Most wrong tries: −ln p of the true class (2)." in out and "xent quiz --stage neg_log_p" in out
     assert "Next on the path: 1. article-binary" in out
     data = json.loads(pfile.read_text())
     assert data["format"] == 2 and data["solved"] == ["article-exercise"]
@@ -390,13 +390,14 @@ def test_batch_given_rows_in_chinese_are_words(pfile):
 @pytest.mark.parametrize(
     "lang, weakest, drill",
     [
-        ("en", "Most wrong tries: −ln p (a sample's loss) (2).", "Drill it on fresh problems: xent quiz --stage neg_log_p"),
-        ("zh", "错误尝试最多的一步是“−ln p（一个样本的损失）”，共 2 次。", "在新题上专项练习：xent quiz --stage neg_log_p"),
+        ("en", "Most wrong tries: a sample's loss (2).", "Drill it on fresh problems: xent quiz --stage sample_loss"),
+        ("zh", "错误尝试最多的一步是“一个样本的损失”，共 2 次。", "在新题上专项练习：xent quiz --stage sample_loss"),
     ],
 )  # fmt: skip
 def test_drill_advice_names_the_stage_with_the_most_wrong_tries(pfile, lang, weakest, drill):
-    # The row sum wrong once (its first try), the soft loss wrong twice: both lines name the soft loss.
-    answers = "skip\n2.7183\nskip\nskip\n0.5514\n0.2757\nskip\nquit\n"
+    # The row sum wrong once (its first try), the soft loss wrong twice: both lines name the soft loss
+    # (soft labels have no true class, so no p step between them).
+    answers = "skip\n2.7183\nskip\n0.5514\n0.2757\nskip\nquit\n"
     r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input=answers)
     text = flat(r.stdout)
     assert weakest in text and drill in text and "--stage sum" not in text
@@ -423,7 +424,7 @@ def test_a_drill_problem_is_repeated_by_a_command_with_its_stage(pfile):
 def test_hint_after_an_unrecognised_answer_adds_the_numbers(pfile, lang, unknown, hint):
     # p of [1, 0, 0]: e/(e + 2) = 0.57612 and 1/(e + 2) = 0.21194, with the digits the loss 1.0514 needs.
     assert f"{math.e / (math.e + 2):.5f} {1 / (math.e + 2):.5f}" == "0.57612 0.21194"
-    r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input="skip\nskip\nskip\n0.3\nhint\nquit\n")
+    r = xent("quiz", "--exercise", "soft-labels", "--lang", lang, input="skip\nskip\n0.3\nhint\nquit\n")
     text, bare = flat(r.stdout), re.sub(r"\s", "", r.stdout)
     assert re.sub(r"\s", "", unknown) in bare and re.sub(r"\s", "", hint) in bare.split("0.3")[-1]
     formula = re.sub(r"\s", "", t("hint.sample_soft", lang))

@@ -51,10 +51,9 @@ def test_the_key_agrees_with_quiz_answer_and_grade_for_every_problem(home, diffi
         lines.append(f"t,{ref},{loss}")
         first = next((row for row in rows if row[3] != "—"), None)  # the quiz asks about the first row that counts
         if first is not None:
-            # With smoothing the quiz's -ln p step is the sample's loss, -Σ t ln p (the key's note says so).
-            smoothed = "label_smoothing" in (home / "sheet.md").read_text().split(f"`{ref}`")[1].split("##")[0]
-            sample = first[5] if smoothed else first[4]
-            lines += [f"t,{ref},{first[3]},p_true", f"t,{ref},{sample},neg_log_p", f"t,{ref},{first[2]},row_sum"]
+            # neg_log_p is the true class's -ln p whatever the options; sample_loss the sample's loss.
+            lines += [f"t,{ref},{first[3]},p_true", f"t,{ref},{first[4]},neg_log_p", f"t,{ref},{first[5]},sample_loss",
+                      f"t,{ref},{first[2]},row_sum"]  # fmt: skip
     (home / "answers.csv").write_text("\n".join(lines) + "\n", "utf-8")
     data = json.loads(xent("grade", "answers.csv", "--format", "json").stdout)
     assert [r["status"] for r in data["rows"]] == ["right"] * len(lines), [

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..engine.core import Options, Problem, Result, explain, make_problem
+from ..errors import XentError
 from . import precision as P
+from .stages import STAGES, missing_reason
 
-STAGES = ("exp", "row_sum", "p_true", "neg_log_p", "loss")
 # What `--stage` accepts: the short names of the issue and the stage keys themselves.
-STAGE_NAMES = {"exp": "exp", "sum": "row_sum", "p": "p_true", "neg_log_p": "neg_log_p", "loss": "loss"}
+STAGE_NAMES = {"exp": "exp", "sum": "row_sum", "p": "p_true", "neg_log_p": "neg_log_p", "sample_loss": "sample_loss",
+               "loss": "loss"}  # fmt: skip
 STAGE_FLAGS = {stage: name for name, stage in STAGE_NAMES.items()}
 DIFFICULTIES = ("easy", "medium", "hard")
 MODES = ("steps", "final")
@@ -257,18 +259,15 @@ def make_steps(qp: QuizProblem, mode: str = "steps") -> list[Step]:
     if mode == "final" or not live:
         return [_loss_step(problem, result, rows, asked=None if mode == "final" else [])]
     first = rows[live[0]]
-    k = first.label if first.label is not None else int(np.argmax(first.t))
-    steps = [
-        _exp_step(first, k, [rows[i] for i in live]),
-        _sum_step(first, k),
-        _p_step(first, k),
-        _sample_step(problem, first, k, None),
-    ]
+    k = _class(first)
+    steps = [_exp_step(first, k, [rows[i] for i in live]), _sum_step(first, k)]
+    if first.label is not None:  # soft labels have no true class, so no p_true
+        steps.append(_p_step(first, k))
+    steps.append(_sample_step(problem, first, k, None))
     asked = [live[0]]
     if len(live) > 1:
         second = rows[live[1]]
-        k2 = second.label if second.label is not None else int(np.argmax(second.t))
-        steps.append(_sample_step(problem, second, k2, first))
+        steps.append(_sample_step(problem, second, _class(second), first))
         asked.append(live[1])
     return [*steps, _loss_step(problem, result, rows, asked)]
 
@@ -284,8 +283,47 @@ def step_count(qp: QuizProblem, mode: str = "steps") -> int:
     """len(make_steps(qp, mode)), without building the steps (a long session is counted before it starts)."""
     if mode == "final":
         return 1
-    live = live_rows(*rows_of(qp)[:2])
-    return 1 if not live else 6 if len(live) > 1 else 5
+    problem, result, _ = rows_of(qp)
+    live = live_rows(problem, result)
+    if not live:
+        return 1
+    return (4 if problem.soft else 5) + (len(live) > 1)  # soft labels: no p_true step
+
+
+def _class(row: _Row) -> int:
+    """The class a row's steps are about: its label, or for a soft target the class with the largest t."""
+    return row.label if row.label is not None else int(np.argmax(row.t))
+
+
+def has_stage(qp: QuizProblem, stage: str) -> bool:
+    """Whether the problem has this stage (soft labels have no p_true or neg_log_p; every sample ignored, no row)."""
+    problem, result, _ = rows_of(qp)
+    return missing_reason(stage, problem.soft, len(live_rows(problem, result))) is None
+
+
+def stage_step(qp: QuizProblem, stage: str) -> Step:
+    """The one step a stage name means (as `xent grade` and a drill ask it): about the first sample that
+    counts, or the final loss as `xent quiz --answer` checks it; XentError when the problem has no such stage."""
+    if stage == "loss":
+        return make_steps(qp, "final")[-1]
+    problem, result, rows = rows_of(qp)
+    live = live_rows(problem, result)
+    reason = missing_reason(stage, problem.soft, len(live))
+    if reason is not None:
+        raise XentError(reason, None, stage=stage)
+    row = rows[live[0]]
+    k = _class(row)
+    if stage == "exp":
+        return _exp_step(row, k, [rows[i] for i in live])
+    if stage == "row_sum":
+        return _sum_step(row, k)
+    if stage == "p_true":
+        return _p_step(row, k)
+    if stage == "neg_log_p":
+        return _neg_log_step(row, k, _where(row, k), "", None)
+    if stage == "sample_loss":
+        return _sample_loss_step(problem, row, k)
+    raise XentError("bad_stage", "stage", value=stage)
 
 
 def drill_step(qp: QuizProblem, stage: str) -> Step:
@@ -293,7 +331,7 @@ def drill_step(qp: QuizProblem, stage: str) -> Step:
     if stage == "loss":
         problem, result, rows = rows_of(qp)
         return _loss_step(problem, result, rows, asked=[])
-    return next(s for s in make_steps(qp) if s.stage == stage)
+    return stage_step(qp, stage)
 
 
 def _where(row: _Row, k: int) -> dict:
@@ -445,13 +483,58 @@ def _fill(ins: Sequence[Input], fn, render, value: float, d: int) -> str:
 
 
 def _sample_step(problem: Problem, row: _Row, k: int, before: _Row | None) -> Step:
-    """-ln p of the labelled class, or the sample's loss -Σ t_c ln p_c for a soft or smoothed target."""
+    """The quiz's step about a sample: -ln p of the labelled class (stage neg_log_p; a weight is applied in
+    the final), or the sample's loss -Σ w_c t_c ln p_c for a soft or smoothed target (stage sample_loss)."""
     where = _where(row, k)
     again = "" if before is None else "_again"
     if row.label is not None and _true(row) == "":
         w = problem.options.weight
         return _neg_log_step(row, k, where, again, before, None if w is None else float(w[k]))
     return _target_step(problem, row, k, where, again, before)
+
+
+def _sample_loss_step(problem: Problem, row: _Row, k: int) -> Step:
+    """A sample's loss asked on its own, as reduction='none' gives it: -ln p, w[y]·(-ln p), or -Σ w_c t_c ln p_c."""
+    if row.label is not None and _true(row) == "":
+        plain = _neg_log_step(row, k, _where(row, k), "", None)
+        w = problem.options.weight
+        return replace(plain, stage="sample_loss") if w is None else _weighted_sample_step(row, k, float(w[k]), plain)
+    return _target_step(problem, row, k, _where(row, k), "", None)
+
+
+def _weighted_sample_step(row: _Row, k: int, w: float, plain: Step) -> Step:
+    """A weighted sample's loss w[y]·(-ln p_y), as reduction='none' gives it."""
+    nl = plain.expected
+    value = w * nl
+    r = row.index + 1
+    pk = float(row.p[k])
+    params = dict(plain.params, w=_n(w), p=P.fmt_asked(pk, True))
+    cand = [
+        *_log_mistakes(value),
+        Mistake("weight_left_out_row", nl, {"w": _n(w), "cls": k}),
+        Mistake("prob_not_loss", pk, {"p": P.fmt_asked(pk, True)}),
+    ]
+    cand += [Mistake("wrong_class_loss", -w * float(row.log_p[j]), {"cls": j, "want": k})
+             for j in range(len(row.z)) if j != k]  # fmt: skip
+    ins = (Input("w", "w[y]", w, DECIMALS, given=True), Input(f"p{r}.{k}", "p", pk, P.asked_decimals(pk, True)))
+    filled = _fill(ins, _weighted_neg_ln, _times_ln, value, DECIMALS)
+    shown = P.fit([P._given(w), (nl, DECIMALS)], _product, value, DECIMALS)  # the show line holds as printed
+    show = (("quiz.show.sample_weighted", {"row": r, "cls": k, "w": shown[0], "nl": shown[1], "value": n4(value)}),)
+    return Step("sample_loss", params, value, "hint.sample_weighted", filled, _keep(value, cand),
+                "quiz.prompt.sample_weighted", None, show, r, (), DECIMALS, f"l{r}", ins, _weighted_neg_ln,
+                _times_ln, logged=True)  # fmt: skip
+
+
+def _weighted_neg_ln(xs: Sequence[float]) -> float:
+    return -xs[0] * math.log(xs[1])
+
+
+def _product(xs: Sequence[float]) -> float:
+    return xs[0] * xs[1]
+
+
+def _times_ln(xs: Sequence[str]) -> str:
+    return f"{xs[0]} × -ln({xs[1]})"
 
 
 def _log_mistakes(value: float) -> list[Mistake]:
@@ -598,7 +681,7 @@ def _target_step(problem: Problem, row: _Row, k: int, where: dict, again: str, b
     extra = (P.Source(from_shown, (("t", _vector(row.t)), ("ln p", _vector(lp))), False, eq),)
     smooth = "_smooth" if row.label is not None else "_soft"
     notes = tuple(key for key, on in (("quiz.note.weighted", weighted), ("quiz.note.again", again)) if on)
-    return Step("neg_log_p", params, value, "hint.sample" + smooth, filled, _keep(value, cand),
+    return Step("sample_loss", params, value, "hint.sample" + smooth, filled, _keep(value, cand),
                 "quiz.prompt.sample" + smooth, None, show, r, notes, DECIMALS, f"l{r}", tuple(ins), fn, render,
                 extra, logged=True)  # fmt: skip
 
@@ -968,6 +1051,7 @@ MISTAKE_KINDS = (
     "mean_all_rows", "weights_left_out", "smoothing_left_out", "wrong_class", "wrong_class_row", "one_term",
     "smoothing_spread", "logit_sum", "logit_not_exp", "logit_ratio", "rounded_early", "weighted_too_early",
     "smoothing_true_only", "missing_class_term", "divide_by_c", "wrong_n", "dropped_row", "two_slips",
+    "weight_left_out_row",
 )  # fmt: skip
 OUTCOMES = ("right_first", "right_retry", "revealed", "skipped")
 

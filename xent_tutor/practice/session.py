@@ -32,6 +32,7 @@ SHOW_WORDS = ("show", "s", "显示")
 SKIP_WORDS = ("skip", "跳过")
 OVERFLOW_AT = 709.78  # e^z overflows float64 past this
 INF_WORDS = ("inf", "+inf", "infinity", "∞", "+∞")
+DRILL_SKIP = 1_000_003  # a drill whose seed draws a problem without its stage tries this far on (no overlap with N+1)
 
 
 class _Stop(Exception):
@@ -41,10 +42,15 @@ class _Stop(Exception):
         self.code = code
 
 
-def _problem(exercise: str | None, seed: int | None, difficulty: str) -> q.QuizProblem:
+def _problem(exercise: str | None, seed: int | None, difficulty: str, stage: str | None = None) -> q.QuizProblem:
     if exercise is not None:
         return q.from_exercise(get(exercise))
-    return q.generate(seed if seed is not None else secrets.randbelow(10**6), difficulty)
+    seed = seed if seed is not None else secrets.randbelow(10**6)
+    qp = q.generate(seed, difficulty)
+    while stage is not None and not q.has_stage(qp, stage):  # a drill skips soft labels for p_true and neg_log_p
+        seed += DRILL_SKIP
+        qp = q.generate(seed, difficulty)
+    return qp
 
 
 def _worked(step: q.Step, lang: str) -> str:
@@ -263,9 +269,9 @@ def run_session(console: Console, plan: Plan, progress_path: Path, lang: str) ->
     ids = plan.path or ([plan.exercise] if plan.exercise is not None else [None] * min(plan.rounds, MAX_ROUNDS))
     count = len(ids)
     # The problems are drawn now (cheap) and counted; their questions are built only when each is reached.
-    work = [_problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty)
-            for number, exercise in enumerate(ids, 1)]  # fmt: skip
-    stages = [plan.stages[i] if plan.stages else plan.stage for i in range(len(work))]
+    stages = [plan.stages[i] if plan.stages else plan.stage for i in range(len(ids))]
+    work = [_problem(exercise, None if plan.seed is None else plan.seed + number - 1, plan.difficulty, stage)
+            for number, (exercise, stage) in enumerate(zip(ids, stages, strict=True), 1)]  # fmt: skip
     tally.planned = sum(1 if stage else q.step_count(qp, plan.mode) for qp, stage in zip(work, stages, strict=True))
     stopped = None
     try:

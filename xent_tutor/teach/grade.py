@@ -12,12 +12,13 @@ from ..errors import XentError
 from ..lesson.text import message, t
 from ..practice import quiz as q
 from ..practice.arith import evaluate
+from ..practice.stages import ALIASES, STAGES
 from . import refs
 from .sheet import Record, Sheet, answer_text, parse
 
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # what float() and the calculator agree on
 HEADER = ("student", "exercise", "answer")
-STAGE_ALIASES = {**q.STAGE_NAMES, "final": "loss"}  # the quiz's --stage names, and the stage keys
+STAGE_ALIASES = ALIASES  # the quiz's --stage names, the stage keys, and an exercise file's per_sample_loss
 STATUSES = ("right", "wrong", "blank", "unreadable", "malformed")
 ATTEMPTS = ("last", "best", "first")
 _RANK = {"right": 2, "wrong": 1}  # --attempts best: right over wrong over blank, unreadable or malformed
@@ -77,7 +78,6 @@ class Grader:
         self.lang = lang
         self.steps: dict[tuple[str, str], q.Step | XentError] = {}
         self.problems: dict[str, q.QuizProblem | XentError] = {}
-        self.every_step: dict[str, list[q.Step]] = {}
         self.values: dict[str, float | XentError] = {}  # a class writes the same answers again and again
         self.verdicts: dict[tuple[str, str, str], tuple] = {}  # and the same answer to the same step
 
@@ -119,12 +119,7 @@ class Grader:
             raise qp
         if stage == "loss":
             return q.loss_step(qp, diagnose)  # as `xent quiz --answer`
-        if ref not in self.every_step:
-            self.every_step[ref] = q.make_steps(qp)
-        for s in self.every_step[ref]:
-            if s.stage == stage:
-                return s
-        raise XentError("grade_no_stage", None, stage=stage, ref=ref)
+        return q.stage_step(qp, stage)  # a stage as the worksheet key gives it
 
     def record(self, rec: Record, sheet: Sheet) -> Row:
         """One CSV record's verdict."""
@@ -154,9 +149,9 @@ class Grader:
             if not value:
                 row.message = t("grade.empty_field", self.lang, field=name)
                 return row
-        if stage not in q.STAGES:
+        if stage not in STAGES:
             row.status = "unreadable"
-            row.message = t("grade.bad_stage", self.lang, stage=raw_stage, stages=", ".join(q.STAGES))
+            row.message = t("grade.bad_stage", self.lang, stage=raw_stage, stages=", ".join(STAGES))
             return row
         if not answer:
             row.status = "blank"

@@ -15,7 +15,7 @@ from ..practice import quiz as q
 from ..practice.exercises import get
 from ..practice.exercises import text as in_lang
 from ..practice.precision import fmt_asked
-from ..practice.stages import stage_values
+from ..practice.stages import ROW_STAGES, STAGES, stage_values
 from . import refs
 
 WORK_LINES = 8  # blank lines left for working under each problem
@@ -34,6 +34,8 @@ class Item:
     stages: dict[str, list]
     loss: float
     filled: str  # the reduction with the numbers, as the quiz's worked line
+    asked: list[q.Step]  # the step of every stage the problem has, as `xent grade` checks it (the loss last)
+    soft: bool = False
 
 
 def problem_refs(exercises: list[str], count: int, difficulty: str, seed: int) -> list[str]:
@@ -52,11 +54,18 @@ def items(references: list[str], lang: str) -> list[Item]:
     out = []
     for number, ref in enumerate(references, 1):
         qp = refs.problem(ref)
-        result = explain(qp.core())
-        step = q.make_steps(qp, "final")[-1]
+        problem = qp.core()
+        result = explain(problem)
+        asked = [q.stage_step(qp, stage) for stage in STAGES if q.has_stage(qp, stage)]
         title = in_lang(get(ref).title, lang) if qp.exercise_id else ""
-        out.append(Item(number, ref, title, qp, stage_values(result), float(result.loss), step.filled))
+        out.append(Item(number, ref, title, qp, stage_values(result), float(result.loss), asked[-1].filled, asked,
+                        problem.soft))  # fmt: skip
     return out
+
+
+def graded(item: Item) -> list[tuple[str, str]]:
+    """(stage, value to 4 decimals) for each value `xent grade` checks on this problem, the loss last."""
+    return [(step.stage, step.answer) for step in item.asked]
 
 
 def _num(x: float) -> str:
@@ -110,13 +119,28 @@ def _heads(lang: str, head: list[str]) -> list[str]:
     return [words.get(h, h) for h in head]
 
 
-def _work_steps(lang: str) -> list[str]:
-    return [t("ws.work." + s, lang) for s in ("exp", "row_sum", "p_true", "neg_log_p", "loss")]
+def _work_steps(item: Item, lang: str) -> list[str]:
+    """What the learner writes under a problem, each named as `xent grade` names its stage."""
+    out = []
+    for step in item.asked:
+        shifted = "_shifted" if step.stage in ("exp", "row_sum") and "_shifted" in step.prompt_key else ""
+        params = {"row": step.row, "cls": step.params.get("cls")} if step.stage in ROW_STAGES else {}
+        out.append(t("ws.work." + step.stage + shifted, lang, **params))
+    return out
+
+
+def _graded_line(item: Item, lang: str) -> str:
+    """The values `xent grade` checks, by stage name, and why a stage is absent."""
+    values = ", ".join(f"{stage} = {value}" for stage, value in graded(item))
+    first = item.asked[0] if item.asked[0].stage != "loss" else None
+    line = (t("ws.key_graded", lang, row=first.row, cls=first.params.get("cls"), values=values) if first
+            else t("ws.key_graded_none", lang, values=values))  # fmt: skip
+    return line + (" " + t("ws.key_graded_soft", lang) if item.soft else "")
 
 
 def _key_rows(item: Item) -> tuple[list[str], list[list[str]]]:
     s = item.stages
-    head = ["row", "exp", "row_sum", "p_true", "neg_log_p", "per_sample_loss"]
+    head = ["row", "exp", "row_sum", "p_true", "neg_log_p", "sample_loss"]
     body = []
     _, _, rows = q.rows_of(item.problem)  # exact values, written at the precision the quiz asks (precision.py)
     for i, (name, loss) in enumerate(zip(_names(item.problem.core()), s["per_sample_loss"])):
@@ -157,7 +181,7 @@ def markdown_sheet(all_items: list[Item], lang: str, intro: str) -> str:
         out += [_md_heading(item, lang), "", f"`{item.ref}`", ""]
         head, body = _rows(item.problem, lang)
         out += [*_md_table(_heads(lang, head), body), "", t("ws.options", lang, options=_options(item.problem)), ""]
-        out += [f"- {s}: " for s in _work_steps(lang)] + ["", "```", *[""] * WORK_LINES, "```", ""]
+        out += [f"- {s}: " for s in _work_steps(item, lang)] + ["", "```", *[""] * WORK_LINES, "```", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -169,6 +193,7 @@ def markdown_key(all_items: list[Item], lang: str, intro: str) -> str:
         head, body = _key_rows(item)
         out += [*_md_table(_key_heads(lang, head), body), ""]
         out += [t("ws.key_loss", lang, loss=f"{item.loss:.4f}", filled=item.filled), ""]
+        out += [_graded_line(item, lang), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -209,7 +234,7 @@ def html_sheet(all_items: list[Item], lang: str, intro: str) -> str:
              f"<p>{_h(t('ws.instructions', lang))}</p>"]  # fmt: skip
     for item in all_items:
         head, body = _rows(item.problem, lang)
-        steps = "".join(f'<li>{_h(s)}: <span class="blank"></span></li>' for s in _work_steps(lang))
+        steps = "".join(f'<li>{_h(s)}: <span class="blank"></span></li>' for s in _work_steps(item, lang))
         parts.append(f"<section>{_html_heading(item, lang)}{_html_table(_heads(lang, head), body)}"
                      f"<p>{_h(t('ws.options', lang, options=_options(item.problem)))}</p><ul>{steps}</ul>"
                      '<div class="work"></div></section>')  # fmt: skip
@@ -224,7 +249,7 @@ def html_key(all_items: list[Item], lang: str, intro: str) -> str:
         head, body = _key_rows(item)
         loss = t("ws.key_loss", lang, loss=f"{item.loss:.4f}", filled=item.filled)
         parts.append(f"<section>{_html_heading(item, lang)}{_html_table(_key_heads(lang, head), body)}"
-                     f"<p><strong>{_h(loss)}</strong></p></section>")  # fmt: skip
+                     f"<p><strong>{_h(loss)}</strong></p><p>{_h(_graded_line(item, lang))}</p></section>")  # fmt: skip
     return _page(title, lang, parts)
 
 
