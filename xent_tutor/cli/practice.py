@@ -33,7 +33,8 @@ def quiz(
     folders: ExercisesOpt = None,
     random: Annotated[bool, typer.Option("--random", help="A random problem instead of the learning path.")] = False,
     stage: Annotated[
-        str | None, typer.Option(help="Drill one stage on fresh random problems: exp, sum, p, neg_log_p or loss.")
+        str | None,
+        typer.Option(help="Drill one stage on fresh random problems: exp, sum, p, neg_log_p, sample_loss or loss."),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible random problem.")] = None,
     difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard (a random problem).")] = None,

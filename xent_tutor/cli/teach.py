@@ -181,7 +181,7 @@ def grade(
     Columns are found by a header row (student, exercise, answer, stage, in any order, in English or
     Chinese), else taken in that order; the separator (comma, semicolon or tab) is detected. The exercise
     column holds an id, a file path, or seed:N:difficulty; the stage column (optional) is exp, row_sum,
-    p_true, neg_log_p or loss (the default). A blank or unreadable answer scores 0.
+    p_true, neg_log_p, sample_loss or loss (the default). A blank or unreadable answer scores 0.
 
     \b
     Example: xent grade answers.csv --roster class.txt --gradebook grades.csv
