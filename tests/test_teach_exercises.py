@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from zh_rules import punctuation_problems, stray_words
 
 from xent_tutor.cli import app
+from xent_tutor.practice import schema
+from xent_tutor.practice.check import exercise_schema, validate_file, validate_text
 from xent_tutor.practice.exercises import SCHEMA_FILE
-from xent_tutor.teach import schema
-from xent_tutor.teach.check import exercise_schema, validate_file, validate_text
 
 runner = CliRunner()
 LN2 = 0.6931  # a uniform guess over two classes costs ln 2 (hand-derived)

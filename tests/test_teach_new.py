@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from xent_tutor.cli import app
 from xent_tutor.practice import quiz as q
-from xent_tutor.teach.check import validate_text
+from xent_tutor.practice.check import validate_text
 from xent_tutor.teach.files import dumps
 from xent_tutor.teach.new import build
 

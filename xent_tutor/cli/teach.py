@@ -28,7 +28,7 @@ def exercises_check(
     """
     from pathlib import Path
 
-    from ..teach.check import check_paths
+    from ..practice.check import check_paths
 
     set_lang(lang)
     lang = current_lang()
@@ -82,8 +82,8 @@ def exercises_new(
     from pathlib import Path
 
     from ..engine.inputs import read_array
+    from ..practice.check import exercise_schema, validate_text
     from ..practice.exercises import DIFFICULTIES
-    from ..teach.check import exercise_schema, validate_text
     from ..teach.files import dumps, save
     from ..teach.new import build
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..fileio import is_folder
+from ..practice.check import Problem, validate_file, validate_text
 from ..practice.exercises import migrate, read_bytes
-from .check import Problem, validate_file, validate_text
 from .files import dumps, save
 
 ORDER = ("format", "id", "order", "difficulty", "concepts", "title", "teaches", "logits", "labels", "options",

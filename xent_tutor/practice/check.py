@@ -16,7 +16,8 @@ from ..engine.core import Options, explain, make_problem
 from ..errors import XentError
 from ..fileio import is_folder
 from ..lesson.text import message, t
-from ..practice.exercises import (
+from . import jsonpos, schema
+from .exercises import (
     MAX_BYTES,
     SCHEMA_FILE,
     exercise_dir,
@@ -25,8 +26,7 @@ from ..practice.exercises import (
     numbers,
     read_bytes,
 )
-from ..practice.stages import stage_values
-from . import jsonpos, schema
+from .stages import stage_values
 
 TEXT_FIELDS = ("title", "teaches")
 OPTION_WHERE = ("weight", "ignore_index", "label_smoothing", "reduction")
