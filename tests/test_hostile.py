@@ -405,8 +405,8 @@ def test_fast_csv_reader_agrees_with_the_careful_one(lines):
 def test_exercise_file_that_is_a_fifo_or_a_device(tmp_path):
     os.mkfifo(tmp_path / "ex.json")
     refused(xent("explain", "--exercise", str(tmp_path / "ex.json")),
-            f"exercise file '{tmp_path / 'ex.json'}' is invalid: not a regular file")  # fmt: skip
+            f"exercise file {tmp_path / 'ex.json'}: cannot read the file: not a regular file")  # fmt: skip
     if Path("/dev/zero").exists():
         (tmp_path / "zero.json").symlink_to("/dev/zero")
         refused(xent("quiz", "--exercise", str(tmp_path / "zero.json"), "--answer", "1"),
-                f"exercise file '{tmp_path / 'zero.json'}' is invalid: not a regular file")  # fmt: skip
+                f"exercise file {tmp_path / 'zero.json'}: cannot read the file: not a regular file")  # fmt: skip

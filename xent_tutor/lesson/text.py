@@ -119,6 +119,9 @@ def _params(params: dict[str, object], lang: str) -> dict[str, object]:
     out = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
     if "reason_key" in out:  # a reason given as a catalogue key, said in the reader's language
         out["reason"] = t(str(out.pop("reason_key")), lang)
+    for k, v in out.items():
+        if callable(getattr(v, "words", None)):  # a phrase worded per language (an exercise file's problem)
+            out[k] = v.words(lang)
     if "loc" in out:
         out["loc"] = location(out["loc"], lang)
     if "at" in out and not isinstance(out["at"], str):

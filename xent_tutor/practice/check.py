@@ -50,16 +50,25 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
     error: bool = True
 
-    def text(self, lang: str = "en") -> str:
-        """'file:line:column: error: what is wrong' in `lang`."""
-        kind = t("check.error" if self.error else "check.note", lang)
+    def words(self, lang: str = "en") -> str:
+        """What is wrong, in `lang` (without the file and the line)."""
         params = dict(self.params)
         if isinstance(params.get("err"), XentError):
             params["err"] = message(params["err"], lang)
         if isinstance(params.get("reason"), Reason):
             params["reason"] = t(params["reason"].key, lang, mib=MAX_BYTES >> 20)
+        return t(self.key, lang, **params)
+
+    def text(self, lang: str = "en") -> str:
+        """'file:line:column: error: what is wrong' in `lang`."""
+        kind = t("check.error" if self.error else "check.note", lang)
         where = f"{self.file}:{self.line}:{self.column}"
-        return t("check.line", lang, where=where, kind=kind, text=t(self.key, lang, **params))
+        return t("check.line", lang, where=where, kind=kind, text=self.words(lang))
+
+    def as_error(self) -> XentError:
+        """The problem as the one-line error of a command that loads the file: 'exercise file F:L:C: reason'."""
+        where = self.file if self.key == "check.unreadable" else f"{self.file}:{self.line}:{self.column}"
+        return XentError("bad_exercise_file", None, place=where, path=self.file, problem=self)
 
 
 @cache
@@ -70,12 +79,26 @@ def exercise_schema() -> dict:
 
 def validate_file(path: Path | str) -> list[Problem]:
     """Every problem in one exercise file (empty when it is valid and its answer right)."""
+    return load_file(path)[1]
+
+
+def load_file(path: Path | str) -> tuple[Any, list[Problem]]:
+    """An exercise file's JSON data (None when it is not JSON) and every problem in it."""
     path = Path(path)
     try:
         text = read_bytes(path).decode("utf-8")
     except (OSError, ValueError) as e:
-        return [Problem(str(path), 1, 1, "check.unreadable", {"reason": _unreadable(e)})]
-    return validate_text(text, str(path), path.stem)
+        return None, [Problem(str(path), 1, 1, "check.unreadable", {"reason": _unreadable(e)})]
+    return _validate(text, str(path), path.stem)
+
+
+def checked(path: Path | str) -> dict:
+    """An exercise file's data when `exercises check` finds no error in it; else its first error, as one line."""
+    data, problems = load_file(path)
+    for problem in problems:
+        if problem.error:
+            raise problem.as_error()
+    return data
 
 
 # The reasons a teacher may meet, in words (json's and the OS's own messages are English only).
@@ -111,12 +134,20 @@ def _unreadable(e: Exception) -> Reason | str:
 
 def validate_text(text: str, name: str, stem: str | None = None) -> list[Problem]:
     """Every problem in the text of an exercise file named `name` (file name without .json: `stem`)."""
+    return _validate(text, name, stem)[1]
+
+
+def _validate(text: str, name: str, stem: str | None) -> tuple[Any, list[Problem]]:
     try:
         data, pos = jsonpos.parse(text)
     except json.JSONDecodeError as e:
-        return [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": _syntax(e.msg)})]
+        return None, [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": _syntax(e.msg)})]
     except RecursionError:
-        return [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.deep")})]
+        return None, [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.deep")})]
+    return data, _problems(data, pos, name, stem)
+
+
+def _problems(data: Any, pos: jsonpos.Positions, name: str, stem: str | None) -> list[Problem]:
 
     def at(where: tuple, key: str, params: dict | None = None, error: bool = True, on_key: bool = False) -> Problem:
         line, col = pos.at(where, key=on_key)
@@ -173,6 +204,13 @@ def _computed(data: dict, at) -> list[Problem]:
     words = [*_words(data["logits"], ("logits",)), *_words(data["labels"], ("labels",))]
     if words:
         return [at(w, "check.not_number", {"field": _field(w), "value": v}) for w, v in words]
+    for name in ("logits", "labels"):
+        uneven = _uneven(data[name], (name,))
+        if uneven is not None:
+            where, first = uneven
+            params = {"field": _field(where), "found": _size(_get(data, where)), "first": _field(first),
+                      "expected": _size(_get(data, first))}  # fmt: skip
+            return [at(where, "check.ragged_row", params)]
     try:
         problem = make_problem(
             np.asarray(numbers(data["logits"]), dtype=float),
@@ -219,6 +257,31 @@ def _lessons(data: dict, problem, at) -> list[Problem]:
             out.append(at(where, key, {"field": _field(where), "name": detail,
                                        "names": ", ".join(takeaway.PLACEHOLDERS)}))  # fmt: skip
     return out
+
+
+def _uneven(value: Any, where: tuple) -> tuple[tuple, tuple] | None:
+    """The first row of a nested list whose length (or kind) differs from its first sibling's, and that sibling."""
+    if not isinstance(value, list) or not value:
+        return None
+    first = value[0]
+    for i, v in enumerate(value):
+        if isinstance(v, list) != isinstance(first, list) or (isinstance(v, list) and len(v) != len(first)):
+            return (*where, i), (*where, 0)
+    for i, v in enumerate(value):
+        found = _uneven(v, (*where, i))
+        if found is not None:
+            return found
+    return None
+
+
+def _get(data: Any, where: tuple) -> Any:
+    for part in where:
+        data = data[part]
+    return data
+
+
+def _size(value: Any) -> str:
+    return str(len(value)) if isinstance(value, list) else "1"
 
 
 def _words(value: Any, where: tuple) -> list[tuple[tuple, str]]:
