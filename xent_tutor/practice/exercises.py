@@ -319,7 +319,7 @@ def _is_file(path: Path) -> bool:
 @cache
 def _builtin() -> dict[str, Exercise]:
     """The exercises shipped with xent, by id (always valid: a test checks every one)."""
-    return {ex.id: ex for ex in (read(f) for f in sorted(exercise_dir().glob("*.json")))}
+    return {ex.id: ex for ex in (read(f, shipped=True) for f in sorted(exercise_dir().glob("*.json")))}
 
 
 def text(texts: dict[str, str], lang: str) -> str:
