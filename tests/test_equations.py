@@ -143,6 +143,6 @@ def test_the_issues_false_equations_are_fixed():
     assert neg.filled == "-ln(0.0024726)" and neg.answer == "6.0025"  # -ln(0.0025) would be 5.9915
     p = next(s for s in steps if s.stage == "p_true")
     assert p.answer == "0.002473" and p.decimals == 6  # 4 significant figures: its log is taken next
-    smooth = next(s for s in q.make_steps(q.from_exercise(get("label-smoothing"))) if s.stage == "neg_log_p")
+    smooth = next(s for s in q.make_steps(q.from_exercise(get("label-smoothing"))) if s.stage == "sample_loss")
     lhs = smooth.filled
     assert holds(lhs, smooth.answer) and smooth.answer == "0.3365"
