@@ -151,5 +151,5 @@ def test_the_quiz_path_goes_on_without_the_broken_files(klass):
 def test_the_broken_files_in_chinese(klass):
     r = xent("quiz", "--exercise", "ragged", "--lang", "zh")
     assert r.exit_code == 2
-    assert re.fullmatch(r"xent：错误：练习文件 \S+ragged\.json:\d+:\d+：'logits\[1\]' 有 2 个值，而 'logits\[0\]' 有 3 个：.*\n",
+    assert re.fullmatch(r"xent：错误：练习文件 \S+ragged\.json:\d+:\d+：'logits\[1\]' 有 2 个值，而 'logits\[0\]' 有 3 个；.*\n",
                         r.stderr), r.stderr  # fmt: skip

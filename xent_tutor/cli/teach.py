@@ -66,7 +66,10 @@ def exercises_new(
     difficulty: Annotated[
         str | None, typer.Option(help="easy, medium or hard (default: from the options and size).")
     ] = None,
-    order: Annotated[int | None, typer.Option(help="Place on the learning path (default: none).")] = None,
+    order: Annotated[
+        int | None,
+        typer.Option(help="Place on the learning path among the folder's exercises (default: after those with one)."),
+    ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="File or folder to write (default: ./ID.json).")
     ] = None,
@@ -82,8 +85,8 @@ def exercises_new(
     from pathlib import Path
 
     from ..engine.inputs import read_array
-    from ..practice.check import exercise_schema, validate_text
-    from ..practice.exercises import DIFFICULTIES
+    from ..practice.check import exercise_schema, identity, validate_text
+    from ..practice.exercises import DIFFICULTIES, existing
     from ..teach.files import dumps, save
     from ..teach.new import build
 
@@ -112,6 +115,9 @@ def exercises_new(
     path = Path(output or f"{ex_id}.json")
     if is_folder(path) or (output or "").endswith(("/", os.sep)):  # "-o class/" names a folder, even a missing one
         path = path / f"{ex_id}.json"
+    taken = existing(ex_id)
+    if taken is not None and identity(Path(taken)) != identity(path):  # the same file is --force's to replace
+        raise XentError("new_id_exists", "id", id=ex_id, path=taken)
     text = dumps(data)
     found = validate_text(text, str(path), path.stem)
     problems = [p for p in found if p.error]

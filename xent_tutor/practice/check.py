@@ -15,12 +15,14 @@ import numpy as np
 from ..engine.core import Options, explain, make_problem
 from ..errors import XentError
 from ..fileio import is_folder
-from ..lesson.text import message, t
+from ..lesson.text import either, message, t
 from . import jsonpos, schema
 from .exercises import (
+    COURSE_FILE,
     MAX_BYTES,
     SCHEMA_FILE,
     exercise_dir,
+    exercise_files,
     implied_concepts,
     migrate,
     numbers,
@@ -57,6 +59,8 @@ class Problem:
             params["err"] = message(params["err"], lang)
         if isinstance(params.get("reason"), Reason):
             params["reason"] = t(params["reason"].key, lang, mib=MAX_BYTES >> 20)
+        if isinstance(params.get("choices"), tuple):
+            params["choices"] = either(params["choices"], lang)
         return t(self.key, lang, **params)
 
     def text(self, lang: str = "en") -> str:
@@ -68,7 +72,8 @@ class Problem:
     def as_error(self) -> XentError:
         """The problem as the one-line error of a command that loads the file: 'exercise file F:L:C: reason'."""
         where = self.file if self.key == "check.unreadable" else f"{self.file}:{self.line}:{self.column}"
-        return XentError("bad_exercise_file", None, place=where, path=self.file, problem=self)
+        key = "bad_course_file" if Path(self.file).name == COURSE_FILE else "bad_exercise_file"
+        return XentError(key, None, place=where, path=self.file, problem=self)
 
 
 @cache
@@ -343,38 +348,127 @@ def _same(given: Any, computed: Any) -> bool:
 
 
 def check_paths(paths: list[Path]) -> list[tuple[str, list[Problem]]]:
-    """Each file (a folder: its .json files) with its problems, plus ids that clash with another file."""
-    files: list[Path] = []
+    """Each file once (a folder: its .json files) with its problems, plus ids that clash with another file."""
+    files: dict[str, Path] = {}  # one entry per file, however many times (and spellings) it was named
+    courses: dict[str, Path] = {}
     for p in paths:
         if is_folder(p):
-            inside = sorted(p.glob("*.json"))
+            inside = exercise_files(p)
             if not inside:
                 raise XentError("check.no_files", None, path=str(p))
-            files += inside
+            if (p / COURSE_FILE).is_file():
+                courses.setdefault(identity(p / COURSE_FILE), p / COURSE_FILE)
+        elif p.name == COURSE_FILE:
+            courses.setdefault(identity(p), p)
+            continue
         else:
-            files.append(p)
-    builtin = {f.stem: f for f in sorted(exercise_dir().glob("*.json"))}
+            inside = [p]
+        for f in inside:
+            files.setdefault(identity(f), f)
+    builtin = {f.stem: f for f in exercise_files(exercise_dir())}
     seen: dict[str, str] = {}
     out = []
-    for f in files:
-        problems = validate_file(f)
-        ident = _id(f) if not any(p.error for p in problems) else None
+    for f in files.values():
+        data, problems = load_file(f)
+        ident = data.get("id") if not any(p.error for p in problems) else None
         if ident is not None:
             first = seen.get(ident) or (
-                str(builtin[ident]) if ident in builtin and f.resolve() != builtin[ident].resolve() else None
+                str(builtin[ident]) if ident in builtin and identity(f) != identity(builtin[ident]) else None
             )
             if first:
                 problems.append(Problem(str(f), *_id_at(f), "check.clash", {"id": ident, "other": first}))
             seen.setdefault(ident, str(f))
         out.append((str(f), problems))
+    known: dict[str, Any] = {f.stem: f for f in builtin.values()} | {k: 1 for k in seen}
+    for course_file in courses.values():
+        course, problems = load_course(course_file)
+        if course is not None:
+            here = [Path(f) for f, ps in out if Path(f).parent == course_file.parent and not any(p.error for p in ps)]
+            mine = {f.stem for f in here}
+            problems = course_ids(course, known, mine)
+        out.append((str(course_file), problems))
     return out
 
 
-def _id(path: Path) -> str | None:
-    data = json.loads(path.read_text("utf-8"))
-    return data.get("id")
+def identity(path: Path) -> str:
+    """The same string for every spelling of one file (cls/x.json, ./cls/x.json, a link to it)."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path)
 
 
 def _id_at(path: Path) -> tuple[int, int]:
     _, pos = jsonpos.parse(path.read_text("utf-8"))
     return pos.at(("id",))
+
+
+COURSE_FIELDS = ("order", "include", "hide_builtins")
+
+
+@dataclass
+class Course:
+    """A folder's course.json: its learning path (ids), the ids of the folder it offers, whether built-ins hide."""
+
+    file: str
+    order: list[str] | None = None
+    include: list[str] | None = None
+    hide_builtins: bool = False
+    at: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # where each id of order and include is
+
+
+def load_course(path: Path) -> tuple[Course | None, list[Problem]]:
+    """A course.json read and checked on its own (the ids it names are checked against the exercises later)."""
+    name = str(path)
+    try:
+        text = read_bytes(path).decode("utf-8")
+    except (OSError, ValueError) as e:
+        return None, [Problem(name, 1, 1, "check.unreadable", {"reason": _unreadable(e)})]
+    try:
+        data, pos = jsonpos.parse(text)
+    except json.JSONDecodeError as e:
+        return None, [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": _syntax(e.msg)})]
+    except RecursionError:
+        return None, [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.deep")})]
+
+    def at(where: tuple, key: str, params: dict | None = None, on_key: bool = False) -> Problem:
+        return Problem(name, *pos.at(where, key=on_key), key, params or {})
+
+    if not isinstance(data, dict):
+        return None, [at((), "course.not_object")]
+    problems = [at(p, "check.duplicate", {"field": _field(p)}, on_key=True) for p in pos.duplicates]
+    problems += [at((k,), "course.unknown_field", {"field": k, "choices": COURSE_FIELDS}, on_key=True)
+                 for k in data if k not in COURSE_FIELDS]  # fmt: skip
+    for k in ("order", "include"):
+        value = data.get(k)
+        if k in data and (not isinstance(value, list) or not all(isinstance(i, str) and i for i in value)):
+            problems.append(at((k,), "course.ids", {"field": k}))
+        elif k in data:
+            seen: set[str] = set()
+            for i, ident in enumerate(value):
+                if ident in seen:
+                    problems.append(at((k, i), "course.twice", {"field": k, "id": ident}))
+                seen.add(ident)
+    if "hide_builtins" in data and not isinstance(data["hide_builtins"], bool):
+        problems.append(at(("hide_builtins",), "course.bool", {"field": "hide_builtins"}))
+    if problems:
+        return None, problems
+    where = {(k, i): pos.at((k, i)) for k in ("order", "include") for i in range(len(data.get(k) or []))}
+    return Course(name, data.get("order"), data.get("include"), data.get("hide_builtins", False), where), []
+
+
+def course_ids(course: Course, known: dict[str, Any], folder_ids: set[str]) -> list[Problem]:
+    """An id of the path that is no exercise, or an included id that is not a file of the folder."""
+    from .suggest import nearest
+
+    out = []
+    for k, pool in (("include", folder_ids), ("order", set(known))):
+        for i, ident in enumerate(getattr(course, k) or []):
+            if ident not in pool:
+                near = nearest(ident, ((j, ()) for j in sorted(pool)))
+                key = "course.unknown_near" if near else "course.unknown"
+                params = {"field": k, "id": ident, "choices": tuple(f"'{j}'" for j in near)}
+                if k == "include":
+                    key = key.replace("unknown", "not_here")
+                out.append(Problem(course.file, *course.at[(k, i)], key, params))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,14 @@ def exercise_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return package / "exercises"
+
+
+COURSE_FILE = "course.json"  # a folder's course: its path, the ids it offers, whether built-ins are hidden
+
+
+def exercise_files(folder: Path) -> list[Path]:
+    """The exercise files in a folder, by name (its course.json is not one)."""
+    return [f for f in sorted(folder.glob("*.json")) if f.name != COURSE_FILE]
 
 
 def implied_concepts(data: dict[str, Any]) -> list[str]:
@@ -238,25 +246,60 @@ class Library:
 
 @cache
 def _library(folders: tuple[Path, ...]) -> Library:
-    found: dict[str, Exercise] = {}
+    from .check import course_ids, load_course  # the validator imports this module
+
     skipped: list[XentError] = []
-    for folder in (exercise_dir(), *folders):
-        if folder != exercise_dir() and not is_folder(folder):
+    builtin = _builtin()
+    found: dict[str, Exercise] = dict(builtin)
+    folder_courses: list[tuple[list[Exercise], Any]] = []
+    for folder in folders:
+        if not is_folder(folder):
             skipped.append(XentError("no_exercise_folder", "exercises", path=str(folder)))
             continue
-        for f in sorted(folder.glob("*.json")):
+        mine = []
+        for f in exercise_files(folder):
             try:
-                ex = read(f, shipped=folder == exercise_dir())
+                ex = read(f)
             except XentError as e:
-                if folder == exercise_dir():
-                    raise
                 skipped.append(e)
                 continue
             if ex.id in found:
                 raise XentError("exercise_clash", "exercises", id=ex.id, first=found[ex.id].path, second=ex.path)
             found[ex.id] = ex
-    ordered = sorted(found.values(), key=lambda ex: (ex.order is None, ex.order or 0, ex.id))
-    return Library({ex.id: ex for ex in ordered}, skipped)
+            mine.append(ex)
+        course = None
+        if _is_file(folder / COURSE_FILE):
+            course, problems = load_course(folder / COURSE_FILE)
+            skipped += [p.as_error() for p in problems if p.error][:1]  # an invalid course.json is left out
+        folder_courses.append((mine, course))
+    for mine, course in folder_courses:  # the ids a course names, once every folder is read
+        if course is not None:
+            skipped += [p.as_error() for p in course_ids(course, found, {ex.id for ex in mine})]
+    return Library(_arrange(builtin, found, folder_courses), skipped)
+
+
+def _by_order(exercises: list[Exercise]) -> list[str]:
+    return [ex.id for ex in sorted(exercises, key=lambda ex: (ex.order is None, ex.order or 0, ex.id))]
+
+
+def _arrange(builtin: dict[str, Exercise], found: dict[str, Exercise], folder_courses: list) -> dict[str, Exercise]:
+    """Every exercise on offer, the path first: the built-ins' (unless a course hides them), then each folder's
+    (its course's order, else its files by their 'order' and id); each exercise's order is its place on it."""
+    hidden = any(course is not None and course.hide_builtins for _, course in folder_courses)
+    path: list[str] = [] if hidden else [i for i in _by_order(list(builtin.values())) if builtin[i].order is not None]
+    offered: list[str] = [] if hidden else list(builtin)
+    for mine, course in folder_courses:
+        include = None if course is None or course.include is None else set(course.include)
+        own = [ex for ex in mine if include is None or ex.id in include]
+        offered += [ex.id for ex in own]
+        if course is not None and course.order is not None:
+            path += [i for i in course.order if i in found]
+            offered += [i for i in course.order if i in found]
+        else:
+            path += _by_order(own)
+    place = {i: n for n, i in enumerate(dict.fromkeys(path), 1)}
+    rest = sorted(set(offered) - set(place))
+    return {i: replace(found[i], order=place.get(i)) for i in [*place, *rest]}
 
 
 def library() -> Library:
@@ -286,7 +329,7 @@ def get(ref: str) -> Exercise:
         _BY_PATH[ex.id] = ex  # the quiz looks it up again by id
         return ex
     if not _ID.fullmatch(ref):  # not a file name either: empty, too long, or with spaces or control characters
-        raise XentError("unknown_exercise", "exercise", id=ref[:60])
+        raise unknown(ref[:60])  # a title typed for the id still gets its id suggested
     if ref in _BY_PATH:
         return _BY_PATH[ref]
     named = [f / f"{ref}.json" for f in search_folders() if _is_file(f / f"{ref}.json")]
@@ -305,8 +348,30 @@ def get(ref: str) -> Exercise:
         for e in lib.skipped:  # the teacher's file for this id exists but is invalid: say why
             if Path(str(e.params.get("path", ""))).stem == ref:
                 raise e
-        raise XentError("unknown_exercise", "exercise", id=ref)
+        raise unknown(ref, lib)
     return found
+
+
+def unknown(ref: str, lib: Library | None = None) -> XentError:
+    """'no exercise with id …', with the ids nearest to it (by id or by title) as 'did you mean …'."""
+    from .suggest import nearest
+
+    try:
+        lib = lib or library()
+    except XentError:  # the folders cannot be read: no suggestion, the plain sentence
+        return XentError("unknown_exercise", "exercise", id=ref)
+    near = nearest(ref, ((ex.id, ex.title.values()) for ex in lib.exercises.values()))
+    if not near:
+        return XentError("unknown_exercise", "exercise", id=ref)
+    return XentError("unknown_exercise_near", "exercise", id=ref, choices=[f"'{i}'" for i in near])
+
+
+def existing(ident: str) -> str | None:
+    """The file of a built-in or a teacher's exercise with this id (a valid file's name is its id), or None."""
+    found = _builtin().get(ident)
+    if found is not None:
+        return found.path
+    return next((str(f / f"{ident}.json") for f in search_folders() if _is_file(f / f"{ident}.json")), None)
 
 
 def _is_file(path: Path) -> bool:
@@ -319,7 +384,7 @@ def _is_file(path: Path) -> bool:
 @cache
 def _builtin() -> dict[str, Exercise]:
     """The exercises shipped with xent, by id (always valid: a test checks every one)."""
-    return {ex.id: ex for ex in (read(f, shipped=True) for f in sorted(exercise_dir().glob("*.json")))}
+    return {ex.id: ex for ex in (read(f, shipped=True) for f in exercise_files(exercise_dir()))}
 
 
 def text(texts: dict[str, str], lang: str) -> str:

@@ -53,6 +53,15 @@ def _problem(exercise: str | None, seed: int | None, difficulty: str, stage: str
     return qp
 
 
+def _place(ident: str) -> tuple[int | None, int]:
+    """The exercise's place on the learning path (built-ins, then the teachers' folders) and the path's length."""
+    try:
+        order = path_order()
+    except XentError:  # the folders cannot be put together (two files with one id): no place to give
+        return None, 0
+    return next((n for n, ex in enumerate(order, 1) if ex.id == ident), None), len(order)
+
+
 def _worked(step: q.Step, lang: str) -> str:
     return t("quiz.worked", lang, formula=step.filled, value=step.answer)
 
@@ -327,8 +336,9 @@ def _ask_problem(console, reader, qp, steps, number, count, plan, tally, lang) -
         ex = get(qp.exercise_id)
         title = in_lang(ex.title, lang)
         console.print(t("quiz.source_exercise", lang, id=qp.exercise_id, title=title))
-        if ex.order is not None:
-            console.print(t("quiz.path_position", lang, order=ex.order, total=len(path_order())), style="dim")
+        place, total = _place(ex.id)
+        if place is not None:
+            console.print(t("quiz.path_position", lang, order=place, total=total), style="dim")
     else:
         level = t("difficulty." + qp.difficulty, lang)
         again = f"--seed {qp.seed} --difficulty {qp.difficulty}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..fileio import is_folder
 from ..practice.check import Problem, validate_file, validate_text
-from ..practice.exercises import migrate, read_bytes
+from ..practice.exercises import exercise_files, migrate, read_bytes
 from .files import dumps, save
 
 ORDER = ("format", "id", "order", "difficulty", "concepts", "title", "teaches", "logits", "labels", "options",
@@ -49,5 +49,5 @@ def migrate_paths(paths: list[Path]) -> list[Outcome]:
     """Each file (a folder: its .json files), migrated or kept."""
     files: list[Path] = []
     for p in paths:
-        files += sorted(p.glob("*.json")) if is_folder(p) else [p]
+        files += exercise_files(p) if is_folder(p) else [p]
     return [migrate_file(f) for f in files]

@@ -12,7 +12,7 @@ from ..engine.core import explain
 from ..fileio import is_folder
 from ..lesson.text import t
 from ..practice import quiz as q
-from ..practice.exercises import get
+from ..practice.exercises import exercise_files, get
 from ..practice.exercises import text as in_lang
 from ..practice.precision import fmt_asked
 from ..practice.stages import ROW_STAGES, STAGES, stage_values
@@ -45,7 +45,7 @@ def problem_refs(exercises: list[str], count: int, difficulty: str, seed: int) -
     out: list[str] = []
     for ref in exercises:
         path = Path(ref)
-        out += [str(p) for p in sorted(path.glob("*.json"))] if is_folder(path) else [ref]
+        out += [str(p) for p in exercise_files(path)] if is_folder(path) else [ref]
     return out
 
 
