@@ -266,9 +266,15 @@ def worksheet(
     exercise: Annotated[
         list[str] | None, typer.Option(help="An exercise id, file or folder instead of random problems (repeat).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or html.")] = "markdown",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="markdown, html, moodle (Moodle XML) or gift (GIFT).")
+    ] = "markdown",
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the sheet to this file (default: stdout).")
+    ] = None,
+    roster: Annotated[
+        str | None,
+        typer.Option(help="A class list (CSV with a student column, or one name a line): a sheet per student."),
     ] = None,
     key: Annotated[
         str | None, typer.Option(help="Write the answer key (every stage, the loss to 4 decimals) to this file.")
@@ -281,8 +287,13 @@ def worksheet(
 
     Each problem is headed by how 'xent grade' names it (an id, a path or seed:N:difficulty).
 
+    With --roster, --output is a folder: a sheet per student (random problems seeded from the name), key.md
+    (every student's key) and answers.csv (a row per value to grade, for 'xent grade').
+
     \b
     Example: xent worksheet --count 10 --difficulty medium --seed 7 --output sheet.md --key key.md
+    Class:   xent worksheet --roster class.csv --count 5 --output sheets/
+    Moodle:  xent worksheet --count 5 --format moodle --output quiz.xml
     """
     from pathlib import Path
 
@@ -303,6 +314,9 @@ def worksheet(
         raise XentError("ws_bad_seed", "seed", value=seed)
     if output is not None and key is not None and os.path.abspath(output) == os.path.abspath(key):
         raise XentError("ws_same_file", "key", path=key)
+    if roster is not None:
+        _class_sheets(roster, output, key, exercise, fmt, count, difficulty, seed, force, lang)
+        return
     refs = ws.problem_refs(exercise or [], count, difficulty, seed)
     if not refs:
         raise XentError("ws_no_problems", "exercise")
@@ -310,7 +324,7 @@ def worksheet(
     if exercise:
         intro = msg("ws.intro_exercises", lang, count=len(items))
     else:
-        intro = msg("ws.intro_random", lang, count=count, difficulty=difficulty, seed=seed)
+        intro = msg("ws.intro_random", lang, count=count, difficulty=msg("difficulty." + difficulty, lang), seed=seed)
     sheet, answer_key = ws.render(items, fmt, lang, intro)
     sheet, answer_key = printable_lines(sheet), printable_lines(answer_key)  # titles and paths are data
     for path, option in ((output, "output"), (key, "key")):
@@ -325,3 +339,42 @@ def worksheet(
         sys.stdout.write(sheet)
     if key is not None:
         sys.stderr.write(msg("ws.key_written", lang, path=key) + "\n")
+
+
+def _class_sheets(roster: str, output: str | None, key: str | None, exercise: list[str] | None, fmt: str,
+                  count: int, difficulty: str, seed: int, force: bool, lang: str) -> None:  # fmt: skip
+    """--roster: a sheet per student, the combined key and answers.csv, in the --output folder."""
+    from pathlib import Path
+
+    from ..fileio import io_error, may_write
+    from ..teach import worksheet as ws
+    from ..teach.files import save
+    from ..teach.roster import read_roster
+
+    if output is None:
+        raise XentError("ws_roster_output", "output")
+    if key is not None:
+        raise XentError("ws_roster_key", "key")
+    if exercise:
+        raise XentError("ws_roster_exercise", "exercise")
+    if fmt not in ws.EXTENSIONS:
+        raise XentError("ws_roster_format", "format", value=fmt, choices=tuple(ws.EXTENSIONS))
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        raise XentError("ws_roster_not_folder", "output", path=output)
+    names = read_roster(roster)
+    students = ws.class_sheets(names, count, difficulty, seed, fmt, lang)
+    files = [(folder / s.file, s.sheet) for s in students]
+    files += [(folder / f"key{ws.EXTENSIONS[fmt]}", ws.combined_key(students, fmt, lang)),
+              (folder / "answers.csv", ws.answers_template(students))]  # fmt: skip
+    if folder.is_dir():
+        for path, _ in files:  # every file checked before the first is written
+            may_write(path, "output", force)
+    else:
+        try:
+            folder.mkdir(parents=True)
+        except OSError as e:
+            raise io_error(e, folder, "output", write=True) from None
+    for path, text in files:
+        save(path, text, "output", force)
+    sys.stderr.write(msg("ws.class_written", lang, n=len(students), path=str(folder)) + "\n")

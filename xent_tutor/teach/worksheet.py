@@ -19,7 +19,8 @@ from ..practice.stages import ROW_STAGES, STAGES, stage_values
 from . import refs
 
 WORK_LINES = 8  # blank lines left for working under each problem
-FORMATS = ("markdown", "html")
+FORMATS = ("markdown", "html", "moodle", "gift")
+EXTENSIONS = {"markdown": ".md", "html": ".html"}
 MAX_COUNT = 200
 
 
@@ -174,9 +175,13 @@ def _md_heading(item: Item, lang: str) -> str:
     return f"## {t('ws.problem', lang, number=item.number)}{title}"
 
 
-def markdown_sheet(all_items: list[Item], lang: str, intro: str) -> str:
+def _name_line(lang: str, name: str | None) -> str:
+    return t("ws.name_line", lang) if name is None else t("ws.name_filled", lang, name=name)
+
+
+def markdown_sheet(all_items: list[Item], lang: str, intro: str, name: str | None = None) -> str:
     """The problems, numbered, each with its table, options and room to work."""
-    out = [f"# {t('ws.title', lang)}", "", t("ws.name_line", lang), "", intro, "", t("ws.instructions", lang), ""]
+    out = [f"# {t('ws.title', lang)}", "", _name_line(lang, name), "", intro, "", t("ws.instructions", lang), ""]
     for item in all_items:
         out += [_md_heading(item, lang), "", f"`{item.ref}`", ""]
         head, body = _rows(item.problem, lang)
@@ -227,10 +232,10 @@ def _html_heading(item: Item, lang: str) -> str:
     return f"<h2>{_h(t('ws.problem', lang, number=item.number))}{title}</h2><p><code>{_h(item.ref)}</code></p>"
 
 
-def html_sheet(all_items: list[Item], lang: str, intro: str) -> str:
+def html_sheet(all_items: list[Item], lang: str, intro: str, name: str | None = None) -> str:
     """The sheet as one self-contained, printable HTML page."""
     title = t("ws.title", lang)
-    parts = [f"<h1>{_h(title)}</h1>", f"<p>{_h(t('ws.name_line', lang))}</p>", f"<p>{_h(intro)}</p>",
+    parts = [f"<h1>{_h(title)}</h1>", f"<p>{_h(_name_line(lang, name))}</p>", f"<p>{_h(intro)}</p>",
              f"<p>{_h(t('ws.instructions', lang))}</p>"]  # fmt: skip
     for item in all_items:
         head, body = _rows(item.problem, lang)
@@ -244,17 +249,80 @@ def html_sheet(all_items: list[Item], lang: str, intro: str) -> str:
 def html_key(all_items: list[Item], lang: str, intro: str) -> str:
     """The answer key as one HTML page."""
     title = t("ws.key_title", lang)
-    parts = [f"<h1>{_h(title)}</h1>", f"<p>{_h(intro)}</p>", f"<p>{_h(t('ws.key_note', lang))}</p>"]
+    return _page(title, lang, [f"<h1>{_h(title)}</h1>", *_html_key_parts(all_items, lang, intro)])
+
+
+def _html_key_parts(all_items: list[Item], lang: str, intro: str) -> list[str]:
+    parts = [f"<p>{_h(intro)}</p>", f"<p>{_h(t('ws.key_note', lang))}</p>"]
     for item in all_items:
         head, body = _key_rows(item)
         loss = t("ws.key_loss", lang, loss=f"{item.loss:.4f}", filled=item.filled)
         parts.append(f"<section>{_html_heading(item, lang)}{_html_table(_key_heads(lang, head), body)}"
                      f"<p><strong>{_h(loss)}</strong></p><p>{_h(_graded_line(item, lang))}</p></section>")  # fmt: skip
-    return _page(title, lang, parts)
+    return parts
 
 
-def render(all_items: list[Item], fmt: str, lang: str, intro: str) -> tuple[str, str]:
-    """The sheet and the key in one format."""
+def render(all_items: list[Item], fmt: str, lang: str, intro: str, name: str | None = None) -> tuple[str, str]:
+    """The sheet and the key in one format (a learning platform's file holds its answers: its key is Markdown)."""
+    if fmt in ("moodle", "gift"):
+        from . import lms
+
+        category = t("ws.title", lang)
+        text = lms.moodle(all_items, lang, category) if fmt == "moodle" else lms.gift(all_items, lang, category)
+        return text, markdown_key(all_items, lang, intro)
     if fmt == "html":
-        return html_sheet(all_items, lang, intro), html_key(all_items, lang, intro)
-    return markdown_sheet(all_items, lang, intro), markdown_key(all_items, lang, intro)
+        return html_sheet(all_items, lang, intro, name), html_key(all_items, lang, intro)
+    return markdown_sheet(all_items, lang, intro, name), markdown_key(all_items, lang, intro)
+
+
+@dataclass
+class Student:
+    """A student's sheet: the name, the file it goes to, the problems (seeded from the name) and the sheet."""
+
+    name: str
+    file: str
+    items: list[Item]
+    sheet: str
+    key: str
+    intro: str = ""
+
+
+def class_sheets(names: list[str], count: int, difficulty: str, seed: int, fmt: str, lang: str) -> list[Student]:
+    """One sheet per student, its random problems seeded from the student's name (the same on every run)."""
+    from .roster import file_names, student_seed
+
+    out = []
+    for name, file in zip(names, file_names(names, EXTENSIONS[fmt])):
+        first = student_seed(name, seed)
+        sheet_items = items(problem_refs([], count, difficulty, first), lang)
+        intro = t("ws.intro_student", lang, name=name, count=count, difficulty=t("difficulty." + difficulty, lang),
+                  first=refs.seed_ref(first, difficulty))  # fmt: skip
+        sheet, key = render(sheet_items, fmt, lang, intro, name)
+        out.append(Student(name, file, sheet_items, sheet, key, intro))
+    return out
+
+
+def combined_key(students: list[Student], fmt: str, lang: str) -> str:
+    """Every student's key, one after the other, in one file."""
+    if fmt == "html":
+        title = t("ws.key_title", lang)
+        parts = [f"<h1>{_h(title)}</h1>"]
+        for s in students:
+            parts += [f"<h2>{_h(s.name)}</h2>", *_html_key_parts(s.items, lang, s.intro)]
+        return _page(title, lang, parts)
+    return "\n---\n\n".join(s.key for s in students)
+
+
+def answers_template(students: list[Student]) -> str:
+    """answers.csv for `xent grade`: a header, then one row per student, problem and checked value, answer blank."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["student", "exercise", "answer", "stage"])
+    for s in students:
+        for item in s.items:
+            for stage, _ in graded(item):
+                writer.writerow([s.name, item.ref, "", stage])
+    return "\ufeff" + buffer.getvalue()  # a BOM: spreadsheets then read the names' accents and Chinese right
