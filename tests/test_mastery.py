@@ -147,14 +147,14 @@ def test_progress_and_exercises_show_first_try_rate_per_stage(pfile):
     rows = {line[:24].strip(): line.split()[-1] for line in out.splitlines() if line.strip()}
     assert rows["an exponential e^z"] == "2/2"
     assert rows["the row sum Σ e^z"] == "1/2"
-    assert rows["−ln p (a sample's loss)"] == "4/4"
+    assert rows["−ln p of the true class"] == "4/4"
     assert rows["the final loss"] == "1/2"
     text = flat(out)
     assert "mastery: of the stage's last attempts (at most 10)" in text
     assert "Due for review: the row sum Σ e^z, the final loss. Run: xent quiz --review" in text
     listing = flat(xent("exercises").stdout)
     assert ("Right first try over your last attempts (at most 10) per stage: an exponential e^z 2/2, "
-            "the row sum Σ e^z 1/2, a softmax probability p 2/2, −ln p (a sample's loss) 4/4, "
+            "the row sum Σ e^z 1/2, a softmax probability p 2/2, −ln p of the true class 4/4, "
             "the final loss 1/2.") in listing  # fmt: skip
     zh = flat(xent("exercises", "--lang", "zh").stdout)
     assert "指数 e^z 2/2" in zh and "需要复习：行和 Σ e^z、最终损失。运行：xent quiz --review" in zh
