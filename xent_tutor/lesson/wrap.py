@@ -40,6 +40,8 @@ def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], tuple[int, ...],
     allowed |= {i for i in range(1, len(text)) if text[i - 1] in _CLOSE and not text[i].isspace()}
     allowed |= {i for i in range(1, len(text)) if text[i - 1] in "·×"}
     allowed = {i for i in allowed if 0 < i < len(text) and text[i] not in NO_START and text[i - 1] not in NO_END}
+    # A gloss stays with its word: "hint（提示）" is one piece, never "hint" at a line's end.
+    allowed = {i for i in allowed if not (text[i] == "（" and text[i - 1].isascii() and text[i - 1].isalnum())}
     inside, too_wide = set(), set()
     for m in FORMULA.finditer(text):
         span = set(range(m.start() + 1, m.end()))
