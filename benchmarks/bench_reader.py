@@ -30,10 +30,12 @@ def texts(mb: float) -> dict[str, tuple[str, str]]:
     odd[::97, 0], odd[::89, 1] = np.nan, -np.inf
     spelled = json.dumps(odd.tolist()).replace("NaN", "nan").replace("-Infinity", "-inf")
     ragged = plain[:-2] + ", 1.0]]"
+    cut = plain[:-1] + ",]"  # JSON that fails only at its very end
     buf = io.StringIO()
     np.savetxt(buf, z, delimiter=",", fmt="%.6f")
     return {"json": ("json", plain), "json, nan/inf spelled": ("json", spelled),
-            "json, last row ragged": ("json", ragged), "csv": ("csv", buf.getvalue())}  # fmt: skip
+            "json, last row ragged": ("json", ragged), "json, fails at its end": ("json", cut),
+            "csv": ("csv", buf.getvalue())}  # fmt: skip
 
 
 def xent(fmt: str, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import errno
 import io
@@ -167,19 +168,158 @@ def _clip(word: str) -> str:
     return word[:20] + ("…" if len(word) > 20 else "")
 
 
+CAREFUL_LIMIT = 1 << 20  # characters: above this a JSON error is placed by json's own pass, never re-read slowly
+
+
 def parse_list(text: str, where: str, source: str | None = None) -> np.ndarray:
-    """Parse a number or a nested list of numbers; refuse ragged, deep or non-numeric input."""
-    if "true" not in text and "false" not in text:
-        data = _json_numbers(text)
-        if data is None:  # inf / nan spelled the way xent accepts them: spelled as JSON and read again
-            text = _SPELLED.sub(_json_spelling, text)
-            data = _json_numbers(text)
-        arr = None if data is None else _from_python(data, where, source)
+    """Parse a number or a nested list of numbers; refuse ragged, deep or non-numeric input.
+
+    json reads it at C speed; what xent reads beyond JSON (inf, nan; in a long text also .5, 5., +5, 007)
+    is rewritten for one more try. A short text json cannot read goes to the careful parser for the
+    precise message; a long one is refused from where json stopped, so nothing is read twice slowly.
+    """
+    long = len(text) > CAREFUL_LIMIT
+    boolean = "true" in text or "false" in text  # json reads them, and numpy would count them as 1 and 0
+    original, shifts = text, []
+    data, error = (None, None) if boolean and not long else _json_numbers(text)
+    if data is None and not boolean and _spelled(text):  # inf / nan spelled the way xent accepts them
+        text = _rewrite(_SPELLED, _json_spelling, text, shifts)
+        data, error = _json_numbers(text)
+    if data is None and long and not boolean and _loose_anywhere(text):
+        text = _rewrite(_LOOSE, _json_number, text, shifts)
+        data, error = _json_numbers(text)
+    if data is not None and boolean and isinstance(data, list):
+        bad = _first_non_number(data, ())
+        if bad is not None:
+            raise _not_number(*bad, where, source)
+    if data is not None:
+        arr = _from_python(data, where, source, exact=long)
         # JSON reads 1e400 as inf: more infinities than spelled ones means a number too large (named below).
         if arr is not None and (arr.dtype.kind != "f" or np.isinf(arr).sum() <= text.count("Infinity")):
             return arr
-    # Slow path: the careful parser, for a precise error (a token, a comma, a bracket out of place).
+        if long and arr is not None:
+            raise _too_large(arr, text, where, source)
+    elif long:
+        raise _json_error(error, original, shifts, where, source)
+    # Short texts only: the careful parser, for a precise error (a token, a comma, a bracket out of place).
     return _to_array(_parse_nested(text, where, source), where, source)
+
+
+def _rewrite(pattern: re.Pattern, fn, text: str, shifts: list[list[tuple[int, int]]]) -> str:
+    """pattern.sub(fn, text), noting where the text moved so a position in it can be traced back."""
+    marks: list[tuple[int, int]] = []  # (position in the new text, new - old from there on)
+    moved = 0
+
+    def replace(m: re.Match) -> str:
+        nonlocal moved
+        out = fn(m)
+        moved += len(out) - (m.end() - m.start())
+        marks.append((m.end() + moved, moved))
+        return out
+
+    new = pattern.sub(replace, text)
+    shifts.append(marks)
+    return new
+
+
+def _traced_back(pos: int, shifts: list[list[tuple[int, int]]]) -> int:
+    """A position in the rewritten text as a position in the text given."""
+    for marks in reversed(shifts):
+        i = bisect.bisect_right(marks, (pos, math.inf)) - 1
+        pos -= marks[i][1] if i >= 0 else 0
+    return max(pos, 0)
+
+
+def _spelled(text: str) -> bool:
+    """inf or nan somewhere (a plain search first: the case-blind pattern is slow on megabytes of digits)."""
+    low = text.lower()
+    return ("inf" in low or "nan" in low) and _SPELLED.search(text) is not None
+
+
+# A number xent reads that JSON does not: a leading '+', a leading or trailing '.', leading zeros.
+_LOOSE = re.compile(
+    r"(?<![\w.+-])(?P<sign>[+-]?)(?=\+|\.\d|0\d|\d+\.(?!\d))\+?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?P<exp>[eE][+-]?\d+)?(?![\w.])"
+)
+
+
+def _loose_anywhere(text: str, chunk: int = 1 << 23) -> bool:
+    """Whether _LOOSE may match: a '+' not after e, a '.' beside a non-digit, a 0 that leads digits.
+
+    Vectorised over the bytes, a piece at a time: a regex over megabytes of digits takes seconds.
+    """
+    padded = "  " + text + " "  # two characters before the first, one after the last
+    for start in range(0, len(text), chunk):
+        b = np.frombuffer(padded[start : start + chunk + 3].encode("utf-8", "replace"), np.uint8)
+        low = b | 32
+        digit = (b >= 48) & (b <= 57)
+        word = digit | ((low >= 97) & (low <= 122)) | (b == 46) | (b == 95)  # what may precede a number's start
+        two, one, mid, nxt = slice(0, -3), slice(1, -2), slice(2, -1), slice(3, None)
+        sign = (b[one] == 43) | (b[one] == 45)
+        starts = ~word[one] & ~sign | sign & ~word[two] & (low[two] != 101)  # a number begins at mid
+        if (
+            ((b[mid] == 46) & ~(digit[one] & digit[nxt])).any()
+            or ((b[mid] == 43) & (low[one] != 101)).any()
+            or ((b[mid] == 48) & digit[nxt] & starts).any()
+        ):
+            return True
+    return False
+
+
+def _json_number(m: re.Match) -> str:
+    """The same number written as JSON: +5 -> 5, .5 -> 0.5, 5. -> 5.0, 007 -> 7."""
+    frac = m.group("frac")
+    return ("-" if m.group("sign") == "-" else "") + (m.group("int").lstrip("0") or "0") + (
+        "." + (frac or "0") if frac is not None else "") + (m.group("exp") or "")  # fmt: skip
+
+
+_JSON_WHY = (
+    ("Expecting ',' delimiter", "comma"),
+    ("Expecting value", "value"),
+    ("Extra data", "extra"),
+    ("Expecting property name", "object"),
+    ("Expecting ':'", "object"),
+    ("Unterminated string", "string"),
+    ("Invalid control character", "string"),
+    ("Invalid \\escape", "string"),
+)
+
+
+def _json_error(error: Exception | None, text: str, shifts: list, where: str, source: str | None) -> XentError:
+    """Where json stopped in a long text, and why, in words: line, column and the text up to that point."""
+    if not isinstance(error, json.JSONDecodeError):
+        return XentError("too_deep", where, depth=MAX_DEPTH, src=source)  # json's only other failure: recursion
+    why = next((word for start, word in _JSON_WHY if error.msg.startswith(start)), "other")
+    pos = min(_traced_back(error.pos, shifts), len(text))
+    line, col = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+    near = " ".join(text[max(0, pos - 24) : pos + 1].split())
+    return XentError("parse_json." + why, where, line=line, col=col, near=near, src=source)
+
+
+_BIG_EXPONENT = re.compile(r"[eE]\+?0*[3-9]\d\d")
+
+
+def _too_large(arr: np.ndarray, text: str, where: str, source: str | None) -> XentError:
+    """The first number json read as infinity without its being spelled so (1e400), by its place in the list."""
+    value = next(filter(None, map(_overflowing, _BIG_EXPONENT.finditer(text))), None)
+    if value is None:  # no large exponent: hundreds of digits
+        value = next(filter(None, map(_overflowing, re.finditer(r"\d{309}", text))), "inf")
+    if "Infinity" in text or arr.ndim == 0:  # spelled infinities beside it: which one is too large is not known
+        return XentError("too_large_somewhere", where, value=value, src=source)
+    first = np.argwhere(np.isinf(arr))[0]
+    return XentError("too_large", where, loc=tuple(int(i) + 1 for i in first), value=value, src=source)
+
+
+def _overflowing(m: re.Match) -> str | None:
+    """The whole number around a match, clipped, if float64 cannot hold it."""
+    text, start, end = m.string, m.start(), m.end()
+    while start > 0 and text[start - 1] in "0123456789.+-eE":
+        start -= 1
+    while end < len(text) and text[end] in "0123456789.eE+-":
+        end += 1
+    try:
+        return _clip(text[start:end]) if math.isinf(float(text[start:end])) else None
+    except ValueError:
+        return None
 
 
 _SPELLED = re.compile(r"(?<![\w.])([+-]?)(inf(?:inity)?|nan)(?![\w.])", re.IGNORECASE)
@@ -191,17 +331,20 @@ def _json_spelling(m: re.Match) -> str:
     return ("-" if m.group(1) == "-" else "") + "Infinity"
 
 
-def _json_numbers(text: str) -> object:
-    """The JSON value in `text` (C speed, linear), or None when it is not plain JSON."""
+def _json_numbers(text: str) -> tuple[object, Exception | None]:
+    """The JSON value in `text` (C speed, linear), or None and why json could not read it."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError, OverflowError):
-        return None
+        return json.loads(text), None
+    except (ValueError, RecursionError, OverflowError) as e:
+        return None, e
 
 
-def _from_python(data: object, where: str, source: str | None) -> np.ndarray | None:
-    """An array from parsed JSON: numpy first; a ragged list is named by _to_array; None if not all numbers."""
+def _from_python(data: object, where: str, source: str | None, exact: bool = False) -> np.ndarray | None:
+    """An array from parsed JSON: numpy first; a ragged list is named by _to_array; None if not all numbers
+    (with `exact`, what is not a number is named at once instead)."""
     if isinstance(data, bool) or not isinstance(data, (list, int, float)):
+        if exact:
+            raise _not_number((), data, where, source)
         return None
     try:
         arr = np.array(data)
@@ -209,8 +352,36 @@ def _from_python(data: object, where: str, source: str | None) -> np.ndarray | N
             return arr
     except (ValueError, OverflowError):
         pass
-    if isinstance(data, list) and _depth(data) <= MAX_DEPTH and _all_numbers(data):
-        return _to_array(data, where, source)  # numbers, but ragged (or beyond int64): the precise message
+    if isinstance(data, list) and _depth(data) <= MAX_DEPTH:
+        bad = _first_non_number(data, ())
+        if bad is None:
+            return _to_array(data, where, source)  # numbers, but ragged (or beyond int64): the precise message
+        if exact:
+            raise _not_number(*bad, where, source)
+    elif exact:
+        raise XentError("too_deep", where, depth=MAX_DEPTH, src=source)
+    return None
+
+
+def _not_number(loc: tuple[int, ...], value: object, where: str, source: str | None) -> XentError:
+    if isinstance(value, dict):
+        return XentError("parse_object", where, src=source)
+    return XentError("not_a_number", where, loc=loc, value=_clip(json.dumps(value)), src=source)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, float) or (type(x) is int and -(1 << 63) <= x < 1 << 63)
+
+
+def _first_non_number(data: list, at: tuple[int, ...]) -> tuple[tuple[int, ...], object] | None:
+    """The 1-based place and the value of the first item that is neither a list nor a number, or None."""
+    for i, x in enumerate(data, 1):
+        if isinstance(x, list):
+            found = _first_non_number(x, (*at, i))
+            if found is not None:
+                return found
+        elif not _is_number(x):
+            return (*at, i), x
     return None
 
 
@@ -220,14 +391,6 @@ def _depth(data: list) -> int:
         depth += 1
         data = data[0] if data else None
     return depth
-
-
-def _all_numbers(data: object) -> bool:
-    if isinstance(data, list):
-        return all(_all_numbers(x) for x in data)
-    if isinstance(data, bool):
-        return False
-    return isinstance(data, float) or (isinstance(data, int) and -(1 << 63) <= data < 1 << 63)
 
 
 def _parse_nested(text: str, where: str, source: str | None) -> object:
