@@ -382,10 +382,8 @@ def _predict(console, reader, question: str, lang: str) -> str | None:
     console.print()
     console.print(Text(t("quiz.predict_ask", lang, question=question), style="bold"))
     while True:
-        if not reader.tty:  # a script may answer the steps only: a line meant for the step is left for it
-            ahead = reader.peek().strip()
-            if takeaway.choice(ahead) is None and (ahead.lower() in SKIP_WORDS or _for_step(ahead)):
-                return None
+        if not reader.tty and takeaway.choice(reader.peek()) is None:
+            return None  # a script may answer the steps only: a line that is no prediction is left for the step
         text = reader.read("> ").strip()
         if not text:
             continue
@@ -394,27 +392,12 @@ def _predict(console, reader, question: str, lang: str) -> str | None:
         if text.lower() in SKIP_WORDS:
             return None
         choice = takeaway.choice(text)
-        if choice is None and _for_step(text):  # an answer, hint or show for the final step: no prediction
+        if choice is None:  # an answer, hint, help or show for the final step: no prediction
             console.print(Text(t("quiz.predict_passed", lang), style="dim"))
             reader.pending = text
             return None
-        if choice is None:
-            console.print(Text(t("quiz.predict_unknown", lang), style="yellow"))
-            continue
         console.print(t("quiz.predict_noted", lang, choice=t("quiz.choice." + choice, lang)))
         return choice
-
-
-def _for_step(text: str) -> bool:
-    """A line meant for a step: a command (hint, show, quit) or a number or arithmetic xent can read."""
-    word = text.lower()
-    if word in (*QUIT_WORDS, *HINT_WORDS, *SHOW_WORDS, *INF_WORDS):
-        return True
-    try:
-        evaluate(text)
-    except XentError:
-        return False
-    return True
 
 
 def _confirm(console, closing: takeaway.Lesson, said: str | None, lang: str) -> None:
