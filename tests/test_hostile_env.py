@@ -335,3 +335,14 @@ def test_a_teacher_file_with_a_built_in_id_is_still_a_clash(tmp_path):
     write_json(tmp_path / f"{ARTICLE}.json", article())
     line = refused(xent("explain", "--exercise", ARTICLE, env={"XENT_EXERCISES": str(tmp_path)}))
     assert ARTICLE in line
+
+
+def test_migrate_and_check_of_a_5000_digit_number(tmp_path):
+    """Found by the fuzz (seed 1, line 50): Python refuses int('9' * 5000); the file is kept, one problem named."""
+    path = tmp_path / "huge.json"
+    path.write_text("[[" + "9" * 5000 + ", 1e400]]")
+    for args in (["exercises", "migrate", str(path)], ["exercises", "check", str(path)]):
+        r = xent(*args)
+        assert r.exit_code == 2 and "internal error" not in r.stderr
+        assert f"{path}:1:1: error: not valid JSON" in r.stdout
+    assert path.read_text().startswith("[[999")

@@ -149,6 +149,8 @@ def _validate(text: str, name: str, stem: str | None) -> tuple[Any, list[Problem
         return None, [Problem(name, e.lineno, e.colno, "check.syntax", {"reason": _syntax(e.msg)})]
     except RecursionError:
         return None, [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.deep")})]
+    except ValueError:  # a number of more than 4,300 digits: Python refuses to read it as an int
+        return None, [Problem(name, 1, 1, "check.syntax", {"reason": Reason("check.json.other")})]
     return data, _problems(data, pos, name, stem)
 
 
