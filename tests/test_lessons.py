@@ -186,11 +186,11 @@ def test_exercises_check_refuses_a_lesson_xent_cannot_fill(tmp_path, changes, sa
     assert r.exit_code == 2 and said in flat(r.stdout + r.stderr)
 
 
-def test_a_teachers_broken_lesson_is_left_out_of_the_quiz_not_a_crash(tmp_path, pfile):
+def test_a_teachers_broken_lesson_is_refused_with_one_line_not_a_crash(tmp_path, pfile):
     path = _bad_file(tmp_path, takeaway={"en": "The loss is {los}."})
     r = xent("quiz", "--exercise", str(path), "--mode", "final", input="above\nln(1+exp(6))\n")
-    assert r.exit_code == 0 and "Traceback" not in r.stdout and "Takeaway" not in r.stdout
-    assert "Your prediction was right" in r.stdout
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    assert "takeaway.en: {los} is not a number xent fills in" in flat(r.stderr) and r.stderr.count("\n") == 1
 
 
 def test_the_built_in_files_pass_the_check():
