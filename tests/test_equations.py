@@ -54,7 +54,7 @@ def equations(line: str) -> list[tuple[str, str]]:
         for i in range(len(members) - 1, -1, -1):
             segment = members[i]
             found = None
-            for start in sorted({s.start() for s in STARTS.finditer(segment)}) if i == 0 else [0]:
+            for start in sorted({s.start() for s in STARTS.finditer(segment)}):
                 lhs = segment[start:].strip()
                 if not lhs:
                     continue
@@ -64,10 +64,12 @@ def equations(line: str) -> list[tuple[str, str]]:
                     continue
                 found = lhs
                 break
-            if found is None:
-                break
+            if found is None or re.search(r"[-+*/·×^(−]$", segment[: segment.rindex(found)].rstrip()):
+                break  # nothing readable, or the tail of a formula in words (loss / ln 2)
             if re.search(r"[a-z(/+·*]", found):  # an operation, not a bare label
                 out.append((found, m.group(1)))
+            if found != segment.strip():
+                break  # words before it: the chain starts here
     return out
 
 
@@ -146,3 +148,27 @@ def test_the_issues_false_equations_are_fixed():
     smooth = next(s for s in q.make_steps(q.from_exercise(get("label-smoothing"))) if s.stage == "sample_loss")
     lhs = smooth.filled
     assert holds(lhs, smooth.answer) and smooth.answer == "0.3365"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_equation_the_lesson_prints_holds_to_its_last_digit(lang):
+    """The lesson (xent explain, with its asides) over every exercise and seeds 1-50 of each difficulty."""
+    from xent_tutor.engine.core import explain
+    from xent_tutor.lesson.layout import build
+
+    checked = 0
+    bad = []
+    for name, qp, stage in _problems():
+        if stage:
+            continue
+        lesson = build(explain(qp.core()), lang=lang, asides=True, pictures=True)
+        texts = list(lesson.notes)
+        for section in lesson.sections:
+            texts += section.why + section.lines + section.asides + section.key_lines
+        for text in texts:
+            for lhs, rhs in equations(text.replace("−", "-")):
+                checked += 1
+                if not holds(lhs, rhs):
+                    bad.append((name, lhs, rhs))
+    assert not bad, bad[:10]
+    assert checked > 1000

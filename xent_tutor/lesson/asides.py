@@ -95,15 +95,45 @@ def softmax(result: Result, names: list[str], lang: str, f: Fmt) -> list[str]:
     return out
 
 
-def _terms(coef: np.ndarray, probs: np.ndarray, f: Fmt) -> str:
-    """'1·ln 0.4951 + 0·ln 0.5049', eliding zero terms and the tail of a long row."""
+def _terms(coef: np.ndarray, probs: np.ndarray, f: Fmt, value: float | None = None) -> str:
+    """'1·ln 0.4951 + 0·ln 0.5049', eliding zero terms and the tail of a long row.
+
+    With `value`, the coefficients and p of the nonzero terms get the digits −Σ coef·ln p needs to print
+    as f(value).
+    """
     c = len(coef)
-    a = lambda x: _exact(x, f)  # noqa: E731
+    a = [_exact(x, f) for x in coef]
+    p = [f(x) for x in probs]
+    if value is not None:
+        a, p = _fitted_terms(coef, probs, value, f, a, p)
     if c <= MAX_TERMS:
-        return " + ".join(f"{a(x)}·ln {f(p)}" for x, p in zip(coef, probs))
+        return " + ".join(f"{x}·ln {q}" for x, q in zip(a, p))
     shown = [k for k in range(c) if coef[k] != 0][: MAX_TERMS - 1]
-    text = " + ".join(f"{a(coef[k])}·ln {f(probs[k])}" for k in shown)
+    text = " + ".join(f"{a[k]}·ln {p[k]}" for k in shown)
     return text + (" + 0 + … + 0" if np.count_nonzero(coef) == len(shown) else " + …")
+
+
+def _fitted_terms(coef, probs, value: float, f: Fmt, a: list[str], p: list[str]) -> tuple[list[str], list[str]]:
+    """The printed coefficients (when not exact) and p of the nonzero terms, lengthened until the sum holds."""
+    from ..practice.precision import fit
+
+    shown = f(value)
+    used = [k for k in range(len(coef)) if coef[k] != 0]
+    if "e" in shown or not used or not all(probs[k] > 0 and "e" not in p[k] + a[k] for k in used):
+        return a, p
+    d = len(shown.partition(".")[2])
+    items: list = [a[k] if float(a[k]) == float(coef[k]) else (float(coef[k]), d) for k in used]
+    items += [(float(probs[k]), d) for k in used]
+    n = len(used)
+
+    def fn(xs):
+        return -math.fsum(xs[j] * math.log(xs[n + j]) for j in range(n))
+
+    texts = fit(items, fn, value, d)
+    a, p = list(a), list(p)
+    for j, k in enumerate(used):
+        a[k], p[k] = texts[j], texts[n + j]
+    return a, p
 
 
 def cross_entropy(result: Result, names: list[str], lang: str, f: Fmt) -> list[str]:
@@ -116,12 +146,12 @@ def cross_entropy(result: Result, names: list[str], lang: str, f: Fmt) -> list[s
     if not mixed:
         i = rows[0]
         value = float(-tr.log_probs[i, _subject(result, i)])
-        terms = _terms(tr.target[i], tr.probs[i], f)
+        terms = _terms(tr.target[i], tr.probs[i], f, value)
         return [t("aside.ce_onehot", lang, row=names[i], terms=terms, value=f(value))]
     i = mixed[0]
     key = "aside.ce_weighted" if weighted(result) else "aside.ce_full"
     coef = _coef(result, i)
-    return [t(key, lang, row=names[i], terms=_terms(coef, tr.probs[i], f), value=f(tr.loss[i]))]
+    return [t(key, lang, row=names[i], terms=_terms(coef, tr.probs[i], f, float(tr.loss[i])), value=f(tr.loss[i]))]
 
 
 def log_softmax(result: Result, names: list[str], lang: str, f: Fmt) -> list[str]:
@@ -138,8 +168,18 @@ def log_softmax(result: Result, names: list[str], lang: str, f: Fmt) -> list[str
         logps = ", ".join(f(x) for x in tr.log_probs[i])
         return [t("aside.log_softmax", lang, row=names[i], logps=logps)]
     y = int(tr.labels[i])
-    params = dict(row=names[i], y=y, s=f(tr.shifted[i, y]), sum=f(tr.row_sum[i]), logp=f(tr.log_probs[i, y]),
-                  loss=f(tr.loss[i]))  # fmt: skip
+    total = f(tr.row_sum[i])
+    logp, shifted = f(tr.log_probs[i, y]), f(tr.shifted[i, y])
+    if "e" not in logp + shifted + total and tr.row_sum[i] > 0:  # each printed step holds for the next one
+        from ..practice.precision import fit
+
+        d, lp = len(logp.partition(".")[2]), float(tr.log_probs[i, y])
+        if weighted(result):  # the weighted loss −w·ln p, from ln p as printed
+            w = float(_exact(o.weight[y], f))
+            logp = fit([(lp, d)], lambda xs: -w * xs[0], float(tr.loss[i]), d)[0]
+        shifted, total = fit([(float(tr.shifted[i, y]), d), (float(tr.row_sum[i]), d)],
+                             lambda xs: xs[0] - math.log(xs[1]), float(logp), len(logp.partition(".")[2]))  # fmt: skip
+    params = dict(row=names[i], y=y, s=shifted, sum=total, logp=logp, loss=f(tr.loss[i]))
     if weighted(result):
         return [t("aside.nll_weighted", lang, w=f(o.weight[y]), **params)]
     return [t("aside.nll", lang, **params)]

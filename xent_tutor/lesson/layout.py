@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -302,6 +303,21 @@ def _example_class(result: Result, i: int) -> int:
     return int(np.argmax(tr.target[i])) if np.isfinite(tr.target[i]).all() else 0
 
 
+def _ratio(xs) -> float:
+    return xs[0] / xs[1]
+
+
+def fitted(f, values, fn, result: float) -> list[str]:
+    """Values written with the digits an equation needs to hold for `result` as printed (precision.fit)."""
+    from ..practice.precision import fit
+
+    shown = f(result)
+    d = len(shown.partition(".")[2])
+    if "e" in shown or not all(np.isfinite(float(v)) and abs(float(v)) < 1e7 for v in values):
+        return [f(v) for v in values]  # scientific notation: printed as it is
+    return fit([(float(v), d) for v in values], fn, float(result), d)
+
+
 def _softmax_why(result: Result, row_names: list[str], lang: str, f) -> list[str]:
     """Softmax's sentence, then one probability worked both ways (raw and shifted) when both work."""
     tr = result.trace
@@ -311,8 +327,10 @@ def _softmax_why(result: Result, row_names: list[str], lang: str, f) -> list[str
     if rows:
         i = int(rows[0])
         k = _example_class(result, i)
-        out.append(t("stage.softmax.example", lang, row=row_names[i], c=k, e=f(tr.raw_exp[i, k]),
-                     s=f(tr.raw_sum[i]), es=f(tr.exp[i, k]), ss=f(tr.row_sum[i]), p=f(tr.probs[i, k])))  # fmt: skip
+        p = float(tr.probs[i, k])
+        e, total = fitted(f, [tr.raw_exp[i, k], tr.raw_sum[i]], _ratio, p)
+        es, ss = fitted(f, [tr.exp[i, k], tr.row_sum[i]], _ratio, p)
+        out.append(t("stage.softmax.example", lang, row=row_names[i], c=k, e=e, s=total, es=es, ss=ss, p=f(p)))
     return out
 
 
@@ -371,7 +389,11 @@ def _reduction_section(result: Result, lang: str, f) -> Section:
             s.lines.append("[" + (_terms(tr.loss, n, ", ", lang, f) if n else "") + "]")
         return s
     shown = ~tr.ignored
-    terms = _terms(tr.loss[shown], result.live, " + ", lang, f)
+    losses = tr.loss[shown]
+    terms = _terms(losses, result.live, " + ", lang, f)
+    if 0 < result.live <= MAX_TERMS and np.isfinite(result.loss) and result.denominator:
+        texts = iter(fitted(f, list(losses), lambda xs: math.fsum(xs) / float(result.denominator), result.loss))
+        terms = _terms(losses, result.live, " + ", lang, lambda x: next(texts))
     if o.reduction == "sum":
         s.why.append(t("stage.reduce.sum", lang))
         s.lines.append(f"{terms} = {f(result.loss)}")

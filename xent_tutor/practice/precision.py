@@ -169,8 +169,10 @@ def fit(
             got = fn([float(x) for x in texts])
         except (ValueError, ZeroDivisionError, OverflowError):
             got = math.nan
-        if fmt(got, result_decimals) == want or extra >= 12 or all(isinstance(x, str) for x in items):
+        if fmt(got, result_decimals) == want or all(isinstance(x, str) for x in items):
             return texts
+        if extra >= 8:  # no number of digits makes it hold (a fixed input is off): write them as asked
+            return [x if isinstance(x, str) else fmt(x[0], x[1]) for x in items]
         extra += 1
 
 
