@@ -102,7 +102,7 @@ def test_minus_ln_of_the_learners_p_is_right_from_their_p_with_the_exact_value()
 
 
 def test_label_smoothing_from_the_shown_t_and_ln_p_is_right():
-    s = step("label-smoothing", "neg_log_p")
+    s = step("label-smoothing", "sample_loss")
     text = "0.9333*0.1698+0.0333*2.1698+0.0333*3.1698"  # the quiz's own displayed t and -ln p: 0.3363
     v = q.check(s, evaluate(text), text)
     assert v.correct and v.kind == "from_yours"

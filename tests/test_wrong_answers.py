@@ -37,7 +37,7 @@ def test_the_corpus_covers_every_exercise_and_stage_with_200_wrong_answers():
     assert {a["exercise"] for a in wrong} == set(load_all())
     assert {a["stage"] for a in wrong} == set(q.STAGES)
     for exercise in load_all():
-        assert {a["stage"] for a in wrong if a["exercise"] == exercise} >= {"exp", "row_sum", "p_true", "loss"}
+        assert {a["stage"] for a in wrong if a["exercise"] == exercise} >= {"exp", "row_sum", "loss"}
 
 
 def test_at_least_90_percent_of_wrong_answers_get_the_expected_named_diagnosis():

@@ -117,7 +117,8 @@ def entries_for(eid: str, ex: dict) -> list[dict]:
     if s2:
         p_c.append(("rounded_early", ek2 / s2, f"{ek2:.2f}/{s2:.2f}"))
     p_c.append(("right", float(sig(e[k])) / float(sig(S)), f"{sig(e[k])}/{sig(S)}"))
-    steps.append(("p_true", i + 1, p_c))
+    if not soft:  # soft labels have no true class, so no p step
+        steps.append(("p_true", i + 1, p_c))
     # the sample steps (row 1, then row 2 worked from its logits)
     for n, (ri, rz, ry, rt) in enumerate(rows[:2]):
         rx = rz - rz.max()
@@ -164,7 +165,7 @@ def entries_for(eid: str, ex: dict) -> list[dict]:
                     c.append(("missing_class_term", value + coef[j] * lp[j], f4(value + coef[j] * lp[j])))
             shown = -sum(float(f4(coef[j])) * float(f4(lp[j])) for j in used)  # the table's t and ln p
             c.append(("right", shown, "+".join(f"{f4(coef[j])}*{f4(-lp[j])}" for j in used)))
-        steps.append(("neg_log_p", ri + 1, c))
+        steps.append(("neg_log_p" if ry is not None and eps == 0 else "sample_loss", ri + 1, c))
     # the final loss
     red = o.get("reduction", "mean")
     losses = {ri: sample_loss(rz, ry, rt, weight, eps) for ri, rz, ry, rt in rows}
