@@ -53,11 +53,11 @@ def test_the_breaks_the_issue_reported_are_gone() -> None:
     assert _lines("目标分布为 t 时，损失为 -Σ_c t_c ln p_c，即 t 与 p 之间的交叉熵。", 24)[1].startswith(
         "-Σ_c t_c ln p_c，"
     )
-    # A formula longer than the line is broken at its spaces, then folded; never wider than the line.
+    # A formula longer than the line breaks before a top-level + − · (never inside its brackets).
     assert _lines("损失 = (1 − ε)·w[y]·(−ln p_y) + (ε/C)·Σ_c w_c·(−ln p_c)。", 20) == [
-        "损失 = (1 − ε)·w[y]·",
-        "(−ln p_y) + (ε/C)·",
-        "Σ_c w_c·(−ln p_c)。",
+        "损失 = (1 − ε)·w[y]",
+        "·(−ln p_y) + (ε/C)",
+        "·Σ_c w_c·(−ln p_c)。",
     ]
     assert _lines("很长" + "x" * 30, 10) == ["很长", "x" * 10, "x" * 10, "x" * 10]
 

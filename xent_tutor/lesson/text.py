@@ -33,6 +33,29 @@ def escape_inline(chars: str) -> str:
     return chars.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
+# ASCII '-' standing for a minus in prose: before a number, ln, Σ, e^, exp or a bracket, or spaced between two
+# operands. Never in a word (log-sum-exp), an option (--top), a range or a path, or inside quotes.
+_CODE = re.compile(r"'[^'\n]*'|`[^`\n]*`|(?<![\w-])--[a-z][\w-]*")
+_UNARY = re.compile(r"(?<![A-Za-z0-9_\-'/.^])-(?=\d|ln\b|Σ|e\^|exp\b|log|\()|(?<=\^)-(?=\d|\()")
+_BINARY = re.compile(r"(?<=[\w)\]]) - (?=[\w(\[]|−)")
+_PROSE = re.compile(r"[A-Za-z]{2}|[\u3400-\u9fff]")
+
+
+def typeset_minus(text: str) -> str:
+    """Prose and its formulas with one minus sign, U+2212: '-ln p = -0.7030' reads '−ln p = −0.7030'.
+
+    Code keeps its ASCII '-' (quoted text, options), and so do tables of numbers, which are copied."""
+    if "-" not in text or not _PROSE.search(text) or re.search(r"\S {2,}\S", text):
+        return text
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(_BINARY.sub(" − ", _UNARY.sub("−", text[last : m.start()])))
+        out.append(m.group())
+        last = m.end()
+    out.append(_BINARY.sub(" − ", _UNARY.sub("−", text[last:])))
+    return "".join(out)
+
+
 def printable(text: str, limit: int | None = None) -> str:
     """User text made safe to show on one line: control characters as escapes, cut at `limit` chars."""
     if limit is not None and len(text) > limit:

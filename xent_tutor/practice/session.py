@@ -664,27 +664,33 @@ def exercise_status(data: dict) -> dict[str, str]:
 def list_exercises(console: Console, path: Path, lang: str) -> None:
     """The learning path first, then any other exercise: order, id, title, level, what it teaches, status."""
     from rich.table import Table
+    from rich.text import Text
 
     data, note = progress.read(path)
     _warn(note, lang, [])
     status = exercise_status(data)
     results = progress.exercise_results(data)
     table = Table(box=None, pad_edge=False)
-    for key in ("ex.col.order", "ex.col.id", "ex.col.title", "ex.col.difficulty", "ex.col.teaches", "ex.col.status"):
-        table.add_column(t(key, lang), overflow="fold", no_wrap=key == "ex.col.id")  # an id is typed whole
+    narrow = console.width < 100  # what it teaches goes under the title: no column too narrow for a word
+    keys = ("ex.col.order", "ex.col.id", "ex.col.title", "ex.col.difficulty", "ex.col.teaches", "ex.col.status")
+    for key in keys:
+        if not (narrow and key == "ex.col.teaches"):
+            table.add_column(t(key, lang), overflow="fold", no_wrap=key == "ex.col.id")  # an id is typed whole
     lib = library()
     for e in lib.skipped:
         sys.stderr.write(t("warn_prefix", lang) + message(e, lang) + "\n")
     builtin = exercise_dir().resolve()
     for ex in lib.exercises.values():
-        table.add_row(
+        title, teaches = _plain(in_lang(ex.title, lang)), _plain(in_lang(ex.teaches, lang))
+        cells = [
             str(ex.order) if ex.order is not None else "",
             _id_cell(ex, builtin),
-            _plain(in_lang(ex.title, lang)),
+            Text.assemble(title, "\n", _plain(teaches.plain, "dim")) if narrow else title,
             t("difficulty." + ex.difficulty, lang) if ex.difficulty else "",
-            _plain(in_lang(ex.teaches, lang)),
+            *([] if narrow else [teaches]),
             _status_cell(status[ex.id], results.get(ex.id), lang),
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
     _mastery_lines(console, data, lang)
     todo = [ex for ex in path_order() if status[ex.id] != "solved"]
