@@ -214,3 +214,21 @@ def test_the_exercise_list_never_cuts_an_id(width: int, tmp_path) -> None:
         for ex in library().exercises:
             assert ex in r.stdout, (lang, ex)
         assert "ignore_index" in r.stdout.replace(" ", "") or lang == "en"
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_help_examples_wrap_at_a_space_never_inside_a_quoted_argument(width: int, lang: str) -> None:
+    commands = [[], ["explain"], ["quiz"], ["play"], ["progress"], ["exercises"], ["exercises", "check"],
+                ["exercises", "new"], ["exercises", "migrate"], ["grade"], ["worksheet"]]  # fmt: skip
+    for command in commands:
+        r = CliRunner().invoke(app, [*command, "--help", "--lang", lang], terminal_width=width)
+        assert r.exit_code == 0, r.output
+        lines = r.stdout.splitlines()
+        for i, line in enumerate(lines):
+            assert cell_len(line) <= width, (command, line)
+            if "xent " in line or line.endswith(" \\"):
+                quotes = re.findall(r"(?<![A-Za-z])'|'(?![A-Za-z])", line)  # not an apostrophe (article's)
+                assert len(quotes) % 2 == 0, (command, line)  # a quoted argument stays on one line
+            if line.endswith(" \\"):  # a shell continuation: the next line goes on with the command
+                assert lines[i + 1].startswith(" " * 6), (command, lines[i + 1])

@@ -45,3 +45,18 @@ def test_the_chinese_readme_reads_as_chinese() -> None:
         para = re.sub(r"\[[^\]]*\]\([^)]*\)|\*\*", "", para)  # links and bold marks are Markdown, not text
         problems += punctuation_problems(para) + stray_words(para)
     assert problems == []
+
+
+def test_the_chinese_readme_has_one_line_a_paragraph_and_follows_the_style_sheet() -> None:
+    from zh_rules import style_problems
+
+    prose = re.sub(r"```.*?```", "", ZH, flags=re.S)
+    problems = []
+    for line in prose.splitlines():
+        if not line.strip() or line.startswith(("#", "|", "[")):
+            continue
+        # A rendered Markdown line break inside a sentence shows as a stray space between Chinese characters.
+        if not line.rstrip().endswith(("。", "：", "）", "”")):
+            problems.append(f"a sentence broken across lines: {line!r}")
+        problems += style_problems(re.sub(r"\*\*|\[[^\]]*\]\([^)]*\)", "", line.removeprefix("> ")))
+    assert problems == []

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import typer
+from rich.cells import cell_len
 
 from .lesson.text import HAN, catalogue, t
 
@@ -43,14 +44,24 @@ def _context_class(lang: str) -> type:
         """Click's help formatter, with the catalogue's words and Chinese line breaking."""
 
         def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-            super().write_usage(prog, args, t("help.usage", lang) if prefix is None else prefix)
+            prefix = t("help.usage", lang) if prefix is None else prefix
+            line = f"{prefix}{prog} {args}".rstrip()
+            if cell_len(line) <= self.width or not HAN.search(prefix):
+                return super().write_usage(prog, args, prefix)
+            indent = " " * cell_len(prefix)  # Chinese is two columns a character: Click counts one
+            self.write(
+                f"{prefix}{prog}\n"
+                + "\n".join(indent + part for part in _command(args, self.width - len(indent)))
+                + "\n"
+            )
 
         def write_heading(self, heading: str) -> None:
             words = t(_HEADINGS[heading], lang) if heading in _HEADINGS else heading
             self.write(f"{'':>{self.current_indent}}{t('help.heading', lang, heading=words)}\n")
 
         def write_text(self, text: str) -> None:
-            if not HAN.search(text):
+            room = self.width - self.current_indent
+            if not HAN.search(text) and all(cell_len(line) <= room for line in text.splitlines()):
                 return super().write_text(text)
             self.write(_fill(text, self.width, " " * self.current_indent) + "\n")
 
@@ -66,7 +77,7 @@ def _context_class(lang: str) -> type:
                     self.write(" " * (first_col - len(first)))
                 else:
                     self.write("\n" + indent + " " * first_col)
-                text = _fill(second, max(self.width - first_col - self.current_indent, 20), "").lstrip()
+                text = _fill(second, max(self.width - first_col - self.current_indent, 10), "").lstrip()
                 self.write(text.replace("\n", "\n" + indent + " " * first_col) + "\n")
 
     class Context(typer.Context):
@@ -79,8 +90,12 @@ def _fill(text: str, width: int, indent: str) -> str:
     """Paragraphs wrapped to `width` columns after `indent`; a paragraph after a \\b line kept as it is."""
     out = []
     for para in re.split(r"\n\s*\n", text.strip("\n")):
-        if para.startswith("\b"):
-            out.append("\n".join(indent + line for line in para.splitlines()[1:]))
+        if para.startswith("\b"):  # examples: each line as it is, or broken at a space outside quotes
+            out.append(
+                "\n".join(
+                    indent + part for line in para.splitlines()[1:] for part in _command(line, width - len(indent))
+                )
+            )
             continue
         para = " ".join(line.strip() for line in para.splitlines())
         from .lesson.wrap import divide
@@ -88,6 +103,26 @@ def _fill(text: str, width: int, indent: str) -> str:
         cuts = [0, *divide(para, width - len(indent)), len(para)]
         out.append("\n".join(indent + para[a:b].rstrip() for a, b in itertools.pairwise(cuts)))
     return "\n\n".join(out)
+
+
+def _command(line: str, width: int) -> list[str]:
+    """An example command line that fits `width`: broken at spaces outside quotes, each part but the last
+    ending in a shell continuation ' \\' and the next indented, so the lines still copy and run."""
+    if cell_len(line) <= width:
+        return [line]
+    spaces = [m.start() for m in re.finditer(" ", line)]
+    quoted = {i for m in re.finditer(r"'[^']*'|\"[^\"]*\"", line) for i in range(m.start(), m.end())}
+    cuts = [i for i in spaces if i not in quoted and line[:i].strip() and line[i + 1 : i + 2] != " "]
+    out, start, lead = [], 0, ""
+    while cell_len(lead + line[start:]) > width:
+        fit = [i for i in cuts if i > start and cell_len(lead + line[start:i] + " \\") <= width]
+        if not fit:
+            break
+        options = [i for i in fit if line[i + 1 : i + 2] == "-"]  # an option stays with its value
+        cut = (options or fit)[-1]
+        out.append(lead + line[start:cut] + " \\")
+        start, lead = cut + 1, "    "
+    return [*out, lead + line[start:]]
 
 
 def _extras(text: str, lang: str) -> str:
