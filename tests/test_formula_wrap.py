@@ -76,6 +76,7 @@ def bad_break(prev: str, rest: str, width: int = 10**6) -> str | None:
     if not prev or not rest:
         return None
     last, first = prev.split()[-1], rest.split()[0]
+    last = re.split(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", last)[-1] or last[-1]  # 答案，0 ends in 0
     chinese = bool(HAN.search(prev + rest))
     if re.fullmatch(r"[−-]?(ln|log|log2|log10|exp|sqrt|Σ(_\w+)?)|.*e\^", last):
         return "between a function and its argument"
@@ -104,7 +105,7 @@ def _lines(text: str, width: int) -> list[str]:
 def test_the_checker_sees_the_breaks_the_issue_reported() -> None:
     assert bad_break("(0.7030", "+ 0.6860) / 2 = 0.6945", 40) and not bad_break("(0.7030", "+ 0.6860) / 2", 10)
     reported = [("先算 e^(z −", "max)"), ("损失是 −ln", "p_y)"), ("第 1", "行"),
-                ("用了提示", "1。"), ("（种子", "3）"), ("the loss is −ln", "p."), ("divide by 2", "samples")]  # fmt: skip
+                ("用了提示", "1。"), ("（种子", "3）"), ("答对，0", "步跳过"), ("the loss is −ln", "p."), ("divide by 2", "samples")]  # fmt: skip
     assert all(bad_break(a, b) for a, b in reported)
     good = [("ln p_0 = −0.0196 − ln 1.9806 =", "−0.7030"), ("p = e^z / Σ e^z", "+ 1"), ("每一步的大小都一样。", "第 2 行"),
             ("(the log-sum-exp", "trick)"), ("(inf", "above about e^709)")]  # fmt: skip

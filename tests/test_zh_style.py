@@ -89,7 +89,7 @@ def _runs(tmp_path) -> list[list[str]]:
             ["explain", "--logits", "[[1, 2], [3, 4]]", "--labels", "[0, 1]", "--reduction", "none"],
             ["explain", "--output", str(missing)], ["explain", "--output", str(locked / "x.npy")],
             ["explain", "--logits", str(tmp_path / "nothing.json"), "--labels", "[0]"],
-            ["exercises"], ["progress"],
+            ["exercises"], ["progress"], ["grade", str(grade)],
             ["quiz", "--exercise", "article-exercise", "--answer", "abc"],
             ["quiz", "--exercise", "article-exercise", "--answer", "1.3890"],
             ["quiz", "--random", "--seed", "5", "--difficulty", "hard"], ["quiz", "--stage", "neg_log_p"]]  # fmt: skip

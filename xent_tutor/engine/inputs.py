@@ -50,7 +50,9 @@ def read_file(path: Path, where: str, max_bytes: int = MAX_INPUT) -> np.ndarray:
     suffix = path.suffix.lower()
     size = _regular_size(path, where, known=suffix in (".json", ".csv", ".npy"))
     if suffix not in (".json", ".csv", ".npy"):
-        raise XentError("file_type", where, path=str(path), suffix=suffix or "(none)")
+        if not suffix:
+            raise XentError("file_no_type", where, path=str(path))
+        raise XentError("file_type", where, path=str(path), suffix=suffix)
     if suffix != ".npy" and size > max_bytes:
         raise XentError("input_too_large", where, path=str(path), limit=max_bytes >> 20)
     try:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine.core import Result, Summary
 from .layout import Lesson
+from .text import typeset_minus
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -69,7 +70,7 @@ def render_markdown(lesson: Lesson) -> str:
     out = [f"# {lesson.title}", "", f"_{lesson.legend}_", ""]
     for s in lesson.sections:
         out += [f"## {s.title}", ""]
-        out += [f"{why}" for why in s.why]
+        out += [typeset_minus(why) for why in s.why]
         out.append("")
         if s.header:
             out.append("| " + " | ".join(_md(h) for h in s.header) + " |")
@@ -86,9 +87,9 @@ def render_markdown(lesson: Lesson) -> str:
             for line in s.lines:
                 out += [f"`{line}`", ""]
         for text in s.asides:
-            out += [ASIDE + text, ""]
+            out += [ASIDE + typeset_minus(text), ""]
     for n in lesson.notes:
-        out += [f"> {n}", ""]
+        out += [f"> {typeset_minus(n)}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -19,7 +19,10 @@ from .text import HAN, UNSAFE_INLINE, escape_inline, printable_lines, typeset_mi
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’…—"
 # A formula, number or code: a run of other characters between two pieces of Chinese text.
 FORMULA = re.compile(rf"[^{_CJK}\s](?:[^{_CJK}\n]*[^{_CJK}\s])?")
-CJK = re.compile(f"[{_CJK}]")  # Chinese text: laid out by UAX #14 with formulas as units
+CJK = re.compile(
+    r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)  # Chinese text (not … — “ ”, which English uses too)
+_TAIL = re.compile(f"[^{_CJK}]*$")
 NO_START = set("，。、；：？！）》」』】〕”’…,.;:?!)]}%")  # never begins a line
 NO_END = set("（《「『【〔“‘([{-−")  # never ends a line (a minus stays with what it negates)
 _CLOSE = set("，。、；：？！）》」』】〕”’")
@@ -125,6 +128,7 @@ def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], ...]:
             never.add(i)  # a formula breaks after =, never before it; before an operator, never after it
         elif text[i - 1] == " " or text[i] == "·":
             left = text[:i].split()[-1] if text[:i].strip() else ""
+            left = _TAIL.search(left).group() or left[-1:]  # "答案，0" ends in the number 0
             right = text[i:].split()[0] if text[i:].strip() else ""
             kind = _glue(left, right, chinese) if left and right else "ok"
             if kind == "no":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import signals
 from ..errors import XentError
-from ..lesson.text import message, printable, t
+from ..lesson.text import message, printable, t, typeset_minus
 from . import progress, review, takeaway
 from . import quiz as q
 from .arith import as_typed, evaluate
@@ -97,7 +97,7 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
     step = q.make_steps(qp, "final")[-1]
     if answer.strip().lower() in INF_WORDS:  # every final loss here is finite: a wrong answer, said plainly
         sys.stdout.write(t("grade.wrong", lang, value="inf", expected=step.answer) + "\n")
-        sys.stdout.write(t("quiz.inf", lang, value=step.answer) + "\n" + _worked(step, lang) + "\n")
+        sys.stdout.write(t("quiz.inf", lang, value=step.answer) + "\n" + typeset_minus(_worked(step, lang)) + "\n")
         return 1
     value = evaluate(answer)
     verdict = q.check(step, value, answer)
@@ -122,10 +122,10 @@ def grade(exercise: str | None, seed: int | None, difficulty: str, answer: str, 
         key = "grade.right" if verdict.correct else "grade.wrong"
         shown = q.shown(value, answer)  # the learner's number as typed, the same in every line
         line = t(key, lang, value=shown, expected=step.answer)
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(typeset_minus(line) + "\n")
         if not verdict.correct:
-            sys.stdout.write((diagnosis or t("quiz.unknown", lang, value=shown, formula=t(step.formula, lang))) + "\n")
-            sys.stdout.write(_worked(step, lang) + "\n")
+            said = diagnosis or t("quiz.unknown", lang, value=shown, formula=t(step.formula, lang))
+            sys.stdout.write(typeset_minus(said) + "\n" + typeset_minus(_worked(step, lang)) + "\n")
     return 0 if verdict.correct else 1
 
 

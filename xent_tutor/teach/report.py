@@ -139,7 +139,11 @@ def write_table(out: TextIO, graded: list[Row], summary: Summary, rules: dict, l
     head = [t(f"grade.col.{c}", lang) for c in ("line", "student", "exercise", "stage", "answer", "verdict", "why")]
     body = []
     for r in graded:
-        why = r.message if r.status != "wrong" or not r.kind else f"[{kind_label(r.kind, lang)}] {r.message}"
+        why = (
+            r.message
+            if r.status != "wrong" or not r.kind
+            else t("grade.tag", lang, kind=kind_label(r.kind, lang), text=r.message)
+        )
         verdict = t("grade.status." + r.status, lang)
         if not r.counted:
             verdict = t("grade.not_counted", lang, verdict=verdict)
@@ -151,8 +155,9 @@ def write_table(out: TextIO, graded: list[Row], summary: Summary, rules: dict, l
         rows = []
         for s in tallies:
             kind, n = s.common()
+            common = t("kind.tally", lang, kind=kind_label(kind, lang), n=n) if kind else "—"
             rows.append([printable(s.name, 40), f"{s.right}/{s.graded}", f"{100 * s.score:.0f}%", str(s.blank),
-                         str(s.unreadable), f"{kind_label(kind, lang)} ×{n}" if kind else "—"])  # fmt: skip
+                         str(s.unreadable), common])  # fmt: skip
             if s.roster is False:
                 rows[-1][0] = t("grade.off_roster", lang, name=rows[-1][0])
             elif s.roster and not s.graded:
