@@ -34,8 +34,9 @@ def escape_inline(chars: str) -> str:
 
 
 # ASCII '-' standing for a minus in prose: before a number, ln, Σ, e^, exp or a bracket, or spaced between two
-# operands. Never in a word (log-sum-exp), an option (--top), a range or a path, or inside quotes.
-_CODE = re.compile(r"'[^'\n]*'|`[^`\n]*`|(?<![\w-])--[a-z][\w-]*")
+# operands. Never in a word (log-sum-exp), an option and its value (--class-dim -1), Python code
+# (logits.movedim(-1, 1)), a range or a path, or inside quotes.
+_CODE = re.compile(r"'[^'\n]*'|`[^`\n]*`|(?<![\w-])--[a-z][\w-]*(?: -?[\w.]+)?|\b\w+\.\w+\([^()]*\)")
 _UNARY = re.compile(r"(?<![A-Za-z0-9_\-'/.^])-(?=\d|ln\b|Σ|e\^|exp\b|log|\()|(?<=\^)-(?=\d|\()")
 _BINARY = re.compile(r"(?<=[\w)\]]) - (?=[\w(\[]|−)")
 _PROSE = re.compile(r"[A-Za-z]{2}|[\u3400-\u9fff]")
