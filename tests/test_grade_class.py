@@ -268,7 +268,7 @@ def test_chinese_output_names_kinds_stages_and_heads_from_the_catalogue(home):
     assert r.exit_code == 0
     out = r.stdout
     sign = json.loads((Path(xent_tutor.__file__).parent / "lesson/locales/zh.json").read_text("utf-8"))["kind.sign"]
-    assert f"[{sign}]" in out and "[sign]" not in out
+    assert f"【{sign}】" in out and "[sign]" not in out
     assert "最终损失" in out and "概率 p" in out
     assert out.splitlines()[0].split() == ["行号", "学生", "练习", "步骤", "答案", "判定", "诊断或原因"]
     assert "空白" in out and "同一题的多次作答中，以最后一次为准。" in out

@@ -54,7 +54,7 @@ def test_grad_of_class_last_logits_in_the_users_layout():
 def test_grad_stage_in_the_lesson():
     out = xent("explain", "--grad").stdout
     assert "Gradient of the loss with respect to every logit" in out
-    assert "row 1: (1.0000·[0.4951, 0.5049] − [1.0000, 0.0000]) / 2.0000 = [-0.2524, 0.2524]" in out
+    assert "row 1: (1.0000·[0.4951, 0.5049] − [1.0000, 0.0000]) / 2.0000 = [−0.2524, 0.2524]" in out
     assert "pushes the true class's score up" in " ".join(out.split())
 
 
