@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import typer
-from rich.cells import cell_len
 
 from .lesson.text import HAN, catalogue, t
 
@@ -44,6 +43,8 @@ def _context_class(lang: str) -> type:
         """Click's help formatter, with the catalogue's words and Chinese line breaking."""
 
         def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            from rich.cells import cell_len
+
             prefix = t("help.usage", lang) if prefix is None else prefix
             line = f"{prefix}{prog} {args}".rstrip()
             if cell_len(line) <= self.width or not HAN.search(prefix):
@@ -60,6 +61,8 @@ def _context_class(lang: str) -> type:
             self.write(f"{'':>{self.current_indent}}{t('help.heading', lang, heading=words)}\n")
 
         def write_text(self, text: str) -> None:
+            from rich.cells import cell_len
+
             room = self.width - self.current_indent
             if not HAN.search(text) and all(cell_len(line) <= room for line in text.splitlines()):
                 return super().write_text(text)
@@ -108,6 +111,8 @@ def _fill(text: str, width: int, indent: str) -> str:
 def _command(line: str, width: int) -> list[str]:
     """An example command line that fits `width`: broken at spaces outside quotes, each part but the last
     ending in a shell continuation ' \\' and the next indented, so the lines still copy and run."""
+    from rich.cells import cell_len
+
     if cell_len(line) <= width:
         return [line]
     spaces = [m.start() for m in re.finditer(" ", line)]
