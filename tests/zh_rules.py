@@ -17,8 +17,11 @@ CHINESE_PARAMS = {"at": "第 1 行", "loc": "第 1 行第 2 列", "src": "（在
                   "level": "简单", "how": "样本数 N（这里是 2）", "up": "类别 1", "down": "类别 0", "cell": "第 1 行类别 2",
                   "kinds": "漏了负号（1 次）", "files": "2 个文件", "kind": "练习文件", "dims": "（2 × 3）"}  # fmt: skip
 # Placeholders that mean something else in one key.
-KEY_PARAMS = {"new.title": {"samples": "2 个样本", "classes": "3 个类别"}, "err.src": {"src": "a.csv"},
-              "stage.logits.kdim_dims": {"dims": "2 × 3"}}
+KEY_PARAMS = {
+    "new.title": {"samples": "2 个样本", "classes": "3 个类别"},
+    "err.src": {"src": "a.csv"},
+    "stage.logits.kdim_dims": {"dims": "2 × 3"},
+}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]|[A-Za-z]")
 
 
