@@ -15,7 +15,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::[^}]*)?\}")
 CHINESE_PARAMS = {"at": "第 1 行", "loc": "第 1 行第 2 列", "src": "（在 a.csv 中）", "text": "提示", "stage": "最终损失",
                   "title": "标题", "teaches": "讲解", "reason": "原因", "difficulty": "困难", "detail": "说明",
                   "level": "简单", "how": "样本数 N（这里是 2）", "up": "类别 1", "down": "类别 0", "cell": "第 1 行类别 2",
-                  "kinds": "漏了负号（1 次）", "files": "2 个文件", "kind": "练习文件", "dims": "（2 × 3）"}  # fmt: skip
+                  "kinds": "漏了负号（1 次）", "files": "2 个文件", "kind": "练习文件", "dims": "2 × 3"}  # fmt: skip
 # Placeholders that mean something else in one key.
 KEY_PARAMS = {
     "new.title": {"samples": "2 个样本", "classes": "3 个类别"},
