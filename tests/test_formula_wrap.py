@@ -50,8 +50,9 @@ def formula_around(prev: str, rest: str) -> str:
 
 def _open_bracket(prev: str, rest: str) -> bool:
     """A formula's bracket left open at the end of a line (prose brackets in English may break)."""
-    text = re.sub(r"'[^']*'|`[^`]*`", "", prev + rest)
-    end = len(re.sub(r"'[^']*'|`[^`]*`", "", prev))
+    quoted = r"(?<![A-Za-z0-9])'[^'\n]*'(?![A-Za-z0-9])|`[^`\n]*`"  # not an apostrophe (class's)
+    text = re.sub(quoted, "", prev + rest)
+    end = len(re.sub(quoted, "", prev))
     stack: list[int] = []
     pairs = []
     for i, ch in enumerate(text):

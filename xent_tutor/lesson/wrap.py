@@ -39,6 +39,7 @@ def _uax14(text: str) -> tuple[int, ...]:
 _FUNC = re.compile(r"[−-]?(?:ln|log|log2|log10|exp|sqrt|sigmoid|Σ(?:_\w+)?)|.*\be\^")
 _RELATION = ("=", "≈", "←", "→", "≤", "≥", "<", ">")
 _OPERATOR = set("+−-·×")
+_OPERATOR_SPACED = re.compile(r" [=≈+−·×/-] ")
 _NUMBER = re.compile(r"[−+-]?\d[\d.,]*%?")
 _MATH = re.compile(r"[−+-]?(?:\d[\d.]*|[A-Za-zεΣσ∂Δ](?:_\w+|\[\w+\])?|ln|log\d*|exp|sqrt|max|min|e\^\S*)[.,;]?"
                    r"|[=≈←→≤≥<>+−·×/^*|‖-]|.*[()\[\]^·_=/∂Σ].*")  # fmt: skip
@@ -124,7 +125,8 @@ def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], ...]:
     formula: set[int] = set()
     slash: set[int] = set()
     for i in allowed:
-        if text[i] in "=/" or text[i - 1] in "·×/":
+        spaced = text[i + 1 : i + 2] == " " or text[i - 2 : i - 1] == " "  # a / in a formula, not in a path
+        if text[i] == "=" or text[i - 1] in "·×" or ((text[i] == "/" or text[i - 1] == "/") and spaced):
             never.add(i)  # a formula breaks after =, never before it; before an operator, never after it
         elif text[i - 1] == " " or text[i] == "·":
             left = text[:i].split()[-1] if text[:i].strip() else ""
@@ -162,8 +164,9 @@ def breaks(text: str, width: int = 0) -> tuple[tuple[int, ...], ...]:
 
 
 def wide_formulas(text: str, width: int) -> list[tuple[int, int]]:
-    """The formulas too wide for a line: each goes on its own lines, the ones after its first indented."""
-    return [(a, b) for a, b in _units(text) if cell_len(text[a:b]) > width - 2]
+    """The formulas too wide for a line: each goes on its own lines, the ones after its first indented.
+    (A path or a long name is not a formula: it is only folded where it must be.)"""
+    return [(a, b) for a, b in _units(text) if cell_len(text[a:b]) > width - 2 and _OPERATOR_SPACED.search(text[a:b])]
 
 
 def layout(text: str, width: int, indent: int = 2) -> list[tuple[int, bool]]:
