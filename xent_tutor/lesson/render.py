@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.core import Result, Summary
-from .layout import Lesson
 from .text import typeset_minus
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .layout import Lesson
 
 TRUE_STYLE = "bold green"
 ASIDE = "▸ "  # marks an aside: an idea behind the stage, with this problem's numbers
