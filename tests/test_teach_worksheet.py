@@ -81,7 +81,7 @@ def test_exercises_and_a_folder_on_one_sheet_in_chinese(home):
     assert r.exit_code == 0, r.output
     assert "## 第 1 题 — 原文练习" in r.stdout and f"`{folder / 'mine.json'}`" in r.stdout
     key = (home / "key.md").read_text("utf-8")
-    assert "损失 = 0.6945（(0.7030 + 0.6860) / 2）" in key and "损失 = 0.6931" in key
+    assert "损失 = 0.6945，即 (0.7030 + 0.6860) / 2" in key and "损失 = 0.6931" in key
 
 
 def test_html_is_one_printable_page_with_a_section_per_problem(home):
