@@ -20,7 +20,8 @@ WORDS = {
         "short": "0.95 has 2 decimals; this step asks for 4.",
         "tries": "Try again (1 of 3 tries used)",
         "sig": "give 4 significant figures (6 decimals here)",
-        "from_p": "Right, from your p = 0.002473: -ln(0.002473) = 6.0023. The exact value is 6.0025",
+        "predict": "Answer above, below or equal",
+        "from_p": "Right, from your p = 0.002473: −ln(0.002473) = 6.0023. The exact value is 6.0025",
         "from_l": "Right, from your row 1's loss = 6.0023: 6.0023 / 1 = 6.0023.",
         "summary": "2 right first try, 3 right after retries",
     },
@@ -28,7 +29,8 @@ WORDS = {
         "short": "0.95 只有 2 位小数；这一步要求 4 位小数。",
         "tries": "已用 1 次，共 3 次",
         "sig": "请给出 4 位有效数字（这里是 6 位小数）",
-        "from_p": "正确（你的 p = 0.002473）：-ln(0.002473) = 6.0023。精确值是 6.0025",
+        "predict": "请回答高于、低于或等于",
+        "from_p": "正确（你的 p = 0.002473）：−ln(0.002473) = 6.0023。精确值是 6.0025",
         "from_l": "正确（你的第 1 行的损失 = 6.0023）：6.0023 / 1 = 6.0023。",
         "summary": "2 步首次答对，3 步重试后答对",
     },
@@ -56,6 +58,10 @@ def test_rounded_guesses_are_tries_and_own_numbers_carry_to_the_final_loss(tmp_p
     child.expect("> ")
     child.sendline("-ln(0.002473)")
     child.expect(_re(w["from_p"]))
+    child.expect(_re(w["predict"]))  # the predict-first question comes before the final step
+    child.expect("> ")
+    child.sendline("skip")
+    child.expect("> ")
     child.sendline("6.0023")
     child.expect(_re(w["from_l"]))
     child.expect(_re(w["summary"]))
