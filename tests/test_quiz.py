@@ -153,13 +153,15 @@ def test_under_rounded_right_number_is_a_try_that_gives_no_digits_away(pid, s):
         assert v.rounded and v.kind == "rounded" and not v.correct, (text, v)
         en, zh = q.describe(v, "en"), q.describe(v, "zh")
         asked = s.decimals
-        assert en.startswith(f"{text} has {d} decimals; this ")
+        assert en.startswith(f"{text} has {d} decimal{'s' if d > 1 else ''}; this ")
         assert f"{asked} decimals" in en and f"{asked} 位小数" in zh and zh.startswith(f"{text} 只有 {d} 位小数；")
         rest = (en + zh).replace(text, "")
         assert f"{exact:.{asked}f}" not in rest and f"{exact:.4f}" not in rest  # the digits are not given
         full = v.params["expected"]
         assert full == f"{exact:.{asked}f}"
-        assert q.describe(v, "en", "grade").startswith(f"{text} is {full} rounded to {d} decimals;")
+        assert q.describe(v, "en", "grade").startswith(
+            f"{text} is {full} rounded to {d} decimal{'s' if d > 1 else ''};"
+        )
         assert "再试" not in q.describe(v, "zh", "grade") and "try again" not in q.describe(v, "en", "grade")
 
 

@@ -53,6 +53,39 @@ def test_judge_outcomes(value, text, outcome):
     assert P.judge(value, text, exact, 4, [carried]).outcome == outcome
 
 
+@pytest.mark.parametrize(
+    "text, outcome",
+    [
+        ("0.09449", P.RIGHT),
+        ("0.09450", P.RIGHT),  # five decimals, one unit off: the rule's slack for carried rounding
+        ("0.0945", P.SHORT),  # four decimals where five are asked: a try, like 1.18 for 1.1754
+        ("0.094", P.SHORT),
+    ],
+)
+def test_fewer_decimals_than_asked_is_never_right_by_the_slack(text, outcome):
+    exact = math.exp(-1.05) / (math.exp(-1.05) + math.exp(1.21))  # 0.0944896 (by hand), 4 sig figs = 5 decimals
+    assert P.asked_decimals(exact, small_matters=True) == 5
+    assert P.judge(float(text), text, exact, 5).outcome == outcome
+
+
+@pytest.mark.parametrize("text", ["0.7", "0.70", "0.700"])
+def test_the_asked_rounding_with_trailing_zeros_dropped_is_right(text):
+    assert P.judge(float(text), text, 0.69996, 4).outcome == P.RIGHT  # 0.69996 to 4 decimals is 0.7000
+
+
+@pytest.mark.parametrize("lang, said", [("en", "rounded to 1 decimal;"), ("zh", "")])
+def test_one_decimal_is_singular(lang, said):
+    exact = (
+        -math.log(math.exp(-0.0464) / (math.exp(-0.0464) + math.exp(-0.0268)))
+        - math.log(math.exp(-0.0091) / (math.exp(-0.0234) + math.exp(-0.0091)))
+    ) / 2  # the article's 0.6945
+    text = t("grade.rounded", lang, value="0.7", expected=f"{exact:.4f}", decimals=1, asked=4)
+    assert "1 decimals" not in text and said in text
+    assert "rounded to 2 decimals;" in t(
+        "grade.rounded", "en", value="0.69", expected=f"{exact:.4f}", decimals=2, asked=4
+    )
+
+
 def test_written_decimals_read_answers_as_typed():
     assert P.written_decimals("0.6945") == 4 and P.written_decimals("0,6945") == 4
     assert P.written_decimals("0.6945。") == 4 and P.written_decimals("2.473e-3") == 6

@@ -113,6 +113,8 @@ def variant(name: str) -> Iterator[None]:
 def t(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
     """The text for `key` in `lang` (English when missing), with params filled in."""
     table = catalogue(lang)
+    if params.get("decimals") == 1 and f"{key}_one" in catalogue(DEFAULT_LANG):  # "1 decimal", not "1 decimals"
+        key = f"{key}_one"
     chosen = _VARIANT.get()
     if chosen and f"{key}@{chosen}" in catalogue(DEFAULT_LANG):
         key = f"{key}@{chosen}"

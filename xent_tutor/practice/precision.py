@@ -4,7 +4,8 @@ Every check in xent (the quiz, `xent quiz --answer`, `xent grade`, a worksheet's
 
     judge(value, text, exact, decimals, sources) -> Judgement
 
-An answer is RIGHT when it is within one unit of the last asked decimal of the exact value; RIGHT_FROM
+An answer is RIGHT when it is within one unit of the last asked decimal of the exact value (written with
+fewer decimals than asked, only when it is the asked rounding with trailing zeros dropped); RIGHT_FROM
 ("right, from your numbers") when it is that close to the value that follows exactly from numbers the
 learner typed or was shown earlier (a `Source`); SHORT when it is a right value written with fewer
 decimals than asked (a try, and the digits are not given away); CLOSE when it is near (1 % or ten units)
@@ -126,16 +127,29 @@ def _near(a: float, b: float, decimals: int) -> bool:
     return abs(a - b) <= u * (1 + 1e-6) + SLACK * max(1.0, abs(b)) * 1e-3
 
 
+def _same(value: float, x: float, decimals: int) -> bool:
+    eps = unit(decimals) * 1e-6
+    return abs(value - half_up(x, decimals)) <= eps or abs(value - round(x, decimals)) <= eps
+
+
 def judge(value: float, text: str | None, exact: float, decimals: int, sources: Sequence[Source] = ()) -> Judgement:
     """Right, right from the learner's own numbers, short (fewer decimals than asked), close, or wrong."""
     off = abs(value - exact)
-    if _near(value, exact, decimals):
+    given = written_decimals(text)
+    short = given is not None and given < decimals
+
+    def near(x: float) -> bool:
+        # Fewer decimals than asked is right only as the asked rounding with its trailing zeros dropped.
+        if short:
+            return _same(value, x, decimals)
+        return _near(value, x, decimals)
+
+    if near(exact):
         return Judgement(RIGHT, value, exact, decimals, off=off)
-    matches = [s for s in sources if math.isfinite(s.value) and _near(value, s.value, decimals)]
+    matches = [s for s in sources if math.isfinite(s.value) and near(s.value)]
     if matches:
         best = min(matches, key=lambda s: (not s.typed, abs(value - s.value)))
         return Judgement(RIGHT_FROM, value, exact, decimals, best, off=off)
-    given = written_decimals(text)
     if given is not None and 1 <= given < decimals:  # a whole number is as likely a guess
         targets = [exact, *(s.value for s in sources if math.isfinite(s.value))]
         eps = unit(given) * 1e-6
