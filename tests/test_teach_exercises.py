@@ -195,6 +195,7 @@ def test_shipped_exercises_all_pass_the_check():
     r = xent("exercises", "check", ROOT / "exercises")
     assert r.exit_code == 0, r.stdout
     assert r.stdout.strip().splitlines()[-1] == "12 files checked, 0 with errors"
+    assert "note" not in r.stdout  # every number a shipped hint states is one of its exercise's values
 
 
 def spot(text: str, needle: str, nth: int = 1, skip: int = 0) -> tuple[int, int]:
@@ -326,3 +327,29 @@ def test_files_saved_by_play_pass_the_check(tmp_path, exercise):
 
     path, _ = save_exercise(PlayState(problem_from_exercise(exercise), exercise), tmp_path, now=0)
     assert [p.text() for p in validate_file(path) if p.error] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_hint_stating_a_number_the_exercise_does_not_have_is_noted(lang):
+    data = json.loads((ROOT / "exercises" / "article-exercise.json").read_text("utf-8"))
+    data["hints"][1][lang] = data["hints"][1][lang].replace("0.4951", "0.4851")  # p of row 1 is 0.4951 (the article)
+    found = problems(dumped(data))
+    assert len(found) == 1, found
+    line, _, text = found[0]
+    assert line == spot(dumped(data), "0.4851")[0]  # the line of that hint
+    assert ": note: " in text
+    assert f"hints[1].{lang} says 0.4851, which is no value of this exercise (the nearest is 0.4951)" in text
+
+
+def test_a_hints_true_numbers_pass_with_any_rounding_they_are_written_with():
+    hint = "Row 1: e^z = 0.95, 0.974; p = 0.49510 (49.51%), −ln p = 0.70300; ln 2 = 0.6931; e = 2.718."  # the article's row 1, by hand
+    data = exercise("x", logits=[[-0.0464, -0.0268]], labels=[0], answer=0.7030, hints=[{"en": hint, "zh": hint}])
+    assert problems(dumped(data)) == []
+
+
+def test_a_percentage_in_a_hint_is_read_as_one():
+    data = exercise(
+        "x", logits=[[-0.0464, -0.0268]], labels=[0], answer=0.7030, hints=[{"en": "p = 48.51%", "zh": "p = 49.51%"}]
+    )
+    (found,) = problems(dumped(data))
+    assert "says 48.51%, which is no value of this exercise (the nearest is 49.51%)" in found[2]  # p = 0.4951

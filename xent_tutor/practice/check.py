@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -235,6 +236,7 @@ def _computed(data: dict, at) -> list[Problem]:
         out.append(at(("answer",), "check.answer", {"answer": data["answer"], "rounded": f"{loss:.4f}",
                                                     "exact": f"{loss:.10g}"}))  # fmt: skip
     out += _stages(data.get("stages", {}), result, at)
+    out += _hint_numbers(data, result, at)
     out += _lessons(data, problem, at)
     missing = [
         c for c in implied_concepts({**data, "logits": numbers(data["logits"])}) if c not in data.get("concepts", [])
@@ -242,6 +244,53 @@ def _computed(data: dict, at) -> list[Problem]:
     if "concepts" in data and missing:
         out.append(at(("concepts",), "check.concepts", {"missing": ", ".join(missing)}, error=False))
     return out
+
+
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.])(%?)")
+
+
+def _hint_numbers(data: dict, result, at) -> list[Problem]:
+    """A number a hint states (2 decimals or more) that is no value of this problem, as printed."""
+    known = _known_values(data, result)
+    out = []
+    for i, hint in enumerate(data["hints"]):
+        for lang, text in hint.items():
+            for m in _DECIMAL.finditer(text):
+                number = m.group().rstrip("%")
+                written, d = float(number) / (100 if m.group(1) else 1), len(number.split(".")[1])
+                d += 2 if m.group(1) else 0
+                if np.any(np.abs(np.round(known, d) - written) <= 0.5 * 10.0**-d * 1e-6):
+                    continue
+                nearest = known[np.argmin(np.abs(known - written))]
+                near = f"{100 * nearest:.{d - 2}f}%" if m.group(1) else f"{nearest:.{d}f}"
+                params = {"field": _field(("hints", i, lang)), "value": m.group(), "nearest": near}
+                # a note, not an error: a file that loaded yesterday keeps loading; `exercises check` shows it
+                out.append(at(("hints", i, lang), "check.hint_number", params, error=False))
+                break
+    return out
+
+
+def _known_values(data: dict, result) -> np.ndarray:
+    """Every value a hint may state, as magnitudes: the inputs, each stage, and their usual companions."""
+    tr = result.trace
+    z = np.asarray(tr.logits, dtype=np.float64)
+    c = z.shape[1]
+    parts = [z, tr.row_max, tr.shifted, tr.exp, tr.row_sum, tr.probs, tr.log_probs, tr.target, tr.sample_weight,
+             tr.loss, result.per_sample, z[:, :, None] - z[:, None, :], np.exp(z[:, :, None] - z[:, None, :]),
+             tr.target * tr.log_probs, tr.probs - tr.target, np.log(tr.row_sum)]  # fmt: skip
+    parts += [x for x in (tr.p_true, tr.neg_log_p, tr.grad, tr.raw_exp, tr.raw_sum) if x is not None]
+    if tr.raw_sum is not None:
+        parts.append(np.log(tr.raw_sum))
+    options = data.get("options", {})
+    weight = options.get("weight")
+    if weight is not None:
+        parts += [np.asarray(numbers(weight), dtype=float), tr.sample_weight * tr.loss]
+    eps = options.get("label_smoothing", 0.0) or 0.0
+    parts += [np.array([result.numerator, result.denominator, float(result.loss), data["answer"], math.log(c),
+                        1 / c, eps, 1 - eps, eps / c, 1 - eps + eps / c, math.e, 1 / math.e, 1 / len(z)])]  # fmt: skip
+    with np.errstate(all="ignore"):
+        flat = np.abs(np.concatenate([np.ravel(np.asarray(x, dtype=np.float64)) for x in parts]))
+    return flat[np.isfinite(flat)]
 
 
 def _lessons(data: dict, problem, at) -> list[Problem]:
