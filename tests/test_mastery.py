@@ -9,6 +9,7 @@ import sys
 
 import pexpect
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from xent_tutor.cli import app
@@ -309,3 +310,14 @@ def test_terminal_review_in_chinese(tmp_path):
     child.expect(pexpect.EOF)
     data = json.loads((tmp_path / "progress.json").read_text())
     assert data["sessions"][-1]["firsts"] == {"row_sum": "1"}
+
+
+@pytest.mark.parametrize("lang, width", [("zh", 60), ("zh", 80), ("en", 80), ("en", 100)])
+def test_progress_never_cuts_an_exercise_id_or_leaves_a_bracket_at_a_lines_end(pfile, lang, width):
+    for ex in ("label-smoothing", "article-exercise"):
+        xent("quiz", "--exercise", ex, input="0.5\nquit\n")  # unfinished: the row carries the stopped-early mark
+    lines = xent("--lang", lang, "progress", "--width", str(width)).stdout.splitlines()
+    assert all(cell_len(line) <= width for line in lines)
+    for ex in ("label-smoothing", "article-exercise"):
+        assert any(ex in line for line in lines), (ex, lines)
+    assert not any(line.rstrip().endswith(("(", "（")) for line in lines)

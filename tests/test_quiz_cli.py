@@ -452,7 +452,12 @@ def test_progress_at_width_60_keeps_every_column_whole(pfile, lang):
     assert max(map(len, lines)) <= 60
     for c in ("first", "retry", "revealed", "skipped", "hinted"):
         header = t("progress.col." + c, lang)
-        assert sum(header in line for line in lines) == 2, (header, r.stdout)  # history and per-stage tables
+        whole = sum(header in line for line in lines)
+        # history and per-stage tables; in Chinese the history's headers may stack (首次/答对) so ids stay whole
+        stacked = any(header[:2] in line for line in lines) and any(header[2:] in line for line in lines)
+        assert whole == 2 or (lang == "zh" and whole == 1 and stacked), (header, r.stdout)
+    if lang == "zh":
+        assert any("article-exercise" in line for line in lines)  # English headers cannot stack: its ids fold
     assert any(line.split()[-5:] == ["0", "1", "0", "0", "0"] for line in lines)  # the session: right after a retry
 
 

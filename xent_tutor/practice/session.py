@@ -744,6 +744,7 @@ def _plain(text: str, style: str = "") -> Any:
 
 def show_progress(console: Console, path: Path, lang: str) -> None:
     """History, then per stage and per mistake kind: right first try, after retries, revealed, skipped, hinted."""
+    from rich.cells import cell_len
     from rich.table import Table
 
     data, note = progress.read(path)
@@ -757,10 +758,20 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
     narrow = console.width < 80  # every column stays: headers fold, the date wraps, one space between columns
     history = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0) if narrow else (0, 1))
     history.add_column(t("progress.col.when", lang), no_wrap=not narrow, min_width=10 if narrow else None)
-    history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=10 if narrow else 16)
-    for c in cols:
-        history.add_column(t("progress.col." + c, lang), justify="right", overflow="fold")
-    for s in data["sessions"][-20:]:
+    shown = data["sessions"][-20:]
+    headers = [t("progress.col." + c, lang) for c in cols]
+    # in a narrow terminal a wide-character count header folds (首次/答对) so that an exercise id is never cut
+    longest = max((len(str(p)) for s in shown for p in s.get("problems", [])), default=10)
+    caps: list[int | None] = [None] * len(headers)
+    room = console.width - 11 - sum(cell_len(h) + 1 for h in headers)
+    if narrow and longest > room:
+        caps = [4 if cell_len(h) > len(h) else None for h in headers]
+        room = console.width - 11 - sum((cap or cell_len(h)) + 1 for h, cap in zip(headers, caps))
+    min_width = max(10, min(longest, room)) if narrow else 16
+    history.add_column(t("progress.col.problem", lang), overflow="fold", min_width=min_width)
+    for header, cap in zip(headers, caps):
+        history.add_column(header, justify="right", overflow="fold", max_width=cap)
+    for s in shown:
         when = _plain(str(s.get("when", ""))[:16].replace("T", " "))
         problems = t("list_sep", lang).join(_problem_name(str(p), lang) for p in s.get("problems", []))
         if s.get("format") == 1:
@@ -768,15 +779,15 @@ def show_progress(console: Console, path: Path, lang: str) -> None:
             history.add_row(when, _plain(f"{problems} {score}"), "", "", "", "", "")
             continue
         totals = {k: sum(int(c.get(k, 0)) for c in (s.get("by_stage") or {}).values()) for k in keys}
-        if not s.get("finished"):
-            problems += t("progress.unfinished_mark", lang)
-        history.add_row(when, _plain(problems), *(str(totals[k]) for k in keys))
+        name = _plain(problems)
+        if not s.get("finished"):  # the mark goes on a line of its own rather than be cut or leave "（" at a line's end
+            mark = t("progress.unfinished_mark", lang)
+            name.append("\n" + mark.lstrip() if cell_len(problems + mark) > min_width else mark)
+        history.add_row(when, name, *(str(totals[k]) for k in keys))
     console.print(history)
     console.print()
     acc = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))  # one space: a stage's name stays on one line
     acc.add_column(t("progress.col.stage", lang), overflow="fold")
-    from rich.cells import cell_len
-
     for c in cols:  # a header is never cut inside a word: the stage names fold instead
         header = t("progress.col." + c, lang)
         acc.add_column(header, justify="right", overflow="fold", min_width=cell_len(header))
